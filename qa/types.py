@@ -45,8 +45,20 @@ class Chunk:
     end: int
     text: str
     departments: tuple[str, ...] = ()
-    # Appendix rows that restate this clause: (start, end) spans in the same document.
-    restated_by: tuple[tuple[int, int], ...] = ()
+    # "clause" (indexed), "preamble" (notice text before the first heading, indexed) or
+    # "appendix" (a table row restating a body clause: linked, not indexed twice).
+    kind: str = "clause"
+    # For appendix rows: the id of the body chunk this row restates ("" if none found).
+    restates: str = ""
+    # For body chunks: ids of appendix rows that restate this chunk.
+    restated_by: tuple[str, ...] = ()
+    # [start, end) of the trailing （责任单位：…） note, kept out of ``text``; (0, 0) if none.
+    departments_span: tuple[int, int] = (0, 0)
+
+    @property
+    def indexed(self) -> bool:
+        """Whether the chunk goes into the search index (appendix restatements do not)."""
+        return self.kind != "appendix" or not self.restates
 
     @property
     def heading(self) -> str:
