@@ -134,15 +134,19 @@ class Gazetteer:
 
     def _matches(self, text: str) -> list[tuple[int, str]]:
         """(position, canonical name) of each place name, left to right, longest first."""
+        return [(start, name) for start, _, name in self.mentions(text)]
+
+    def mentions(self, text: str) -> list[tuple[int, int, str]]:
+        """``(start, end, canonical name)`` of each place name in ``text``, left to right."""
         blocked = self._blocked_spans(text)
-        found: list[tuple[int, str]] = []
+        found: list[tuple[int, int, str]] = []
         start = 0
         while start < len(text):
             key = self._match_at(text, start, blocked)
             if key is None:
                 start += 1
                 continue
-            found.append((start, self._lookup[key]))
+            found.append((start, start + len(key), self._lookup[key]))
             start += len(key)
         return found
 

@@ -50,7 +50,7 @@ class MilvusStore:
         token: str | None = None,
         drop_existing: bool = False,
         full_text: bool = False,
-        hnsw_ef: int = 128,
+        hnsw_ef: int = 512,
     ) -> None:
         if dim <= 0:
             raise ValueError(f"dim must be positive, got {dim!r}")
@@ -137,7 +137,8 @@ class MilvusStore:
         if len(np.unique(ids)) != len(ids):
             raise ValueError("ids must be unique within one add() call")
         if self.full_text and (texts is None or len(texts) != len(ids)):
-            raise ValueError(f"full_text store needs one text per row, got {None if texts is None else len(texts)}")
+            got = None if texts is None else len(texts)
+            raise ValueError(f"full_text store needs one text per row ({len(ids)}), got {got}")
         if len(ids) == 0:
             return
         for start in range(0, len(ids), _INSERT_BATCH):

@@ -1,0 +1,552 @@
+"""The web app: 问答 for citizens, 查条款 for hotline staff, 文件 to read whole documents.
+
+``create_app(pipeline)`` builds the Blocks and ``launch(app)`` serves it (smolagents'
+split), so tests drive the UI with a small fake pipeline. Two API endpoints are public on
+purpose — ``/ask`` and ``/search`` — and return JSON-friendly dicts; every UI event is private.
+
+All user and document text is escaped here before it becomes HTML, including Markdown and
+LaTeX characters, because the chatbot renders Markdown: a question cannot inject markup.
+``import qa.app`` does not import gradio; the functions that need it do.
+"""
+
+from __future__ import annotations
+
+import html
+import inspect
+import os
+import threading
+import time
+from collections.abc import Callable
+from urllib.parse import quote
+
+AUTO = "自动识别"
+ALL = "全部"
+LEVEL_CHOICES = (ALL, "全国", "省", "市")
+TOPICS = ("贷款", "补贴", "培训", "场地", "灵活就业", "登记办证")
+EXAMPLES = ("我在浦东开奶茶店能贷多少款？利息谁出？", "深圳创业担保贷款能贷多少？",
+            "宝妈在肇庆有什么就业支持？", "广州和上海的创业培训有什么不同？")
+# Enough workers that 20 simultaneous questions never wait on the queue; the pipeline's own
+# lock serialises the ~100 ms of model work, so more would only add threads.
+CONCURRENCY = 16
+SEARCH_K = 20
+# Characters the chatbot's Markdown/LaTeX renderer would interpret, as HTML entities.
+_MD_ENTITIES = {c: f"&#{ord(c)};" for c in "\\`*_{}[]()#+-!|~$<>&\"'"}
+_MD_ENTITIES["\n"] = "<br>"
+CSS = """
+.gradio-container, .qa-card, .doc-view { font-family: "WenQuanYi Micro Hei", "Noto Sans CJK SC",
+  "PingFang SC", "Microsoft YaHei", system-ui, sans-serif; }
+.qa-answer { margin-bottom: .5em; line-height: 1.6; }
+.qa-notice { color: #9a3412; background: #fff7ed; border-radius: 6px; padding: .3em .6em; margin: .3em 0; }
+.qa-card { border: 1px solid #d4d4d8; border-left: 4px solid #2563eb; border-radius: 8px;
+  padding: .6em .8em; margin: .6em 0; background: #fafafa; color: #18181b; }
+.qa-card.related { border-left-color: #a1a1aa; }
+.qa-badge { display: inline-block; font-size: .8em; padding: 0 .5em; border-radius: 999px;
+  background: #dbeafe; color: #1e3a8a; margin-right: .3em; white-space: nowrap; }
+.qa-badge.fallback { background: #fef3c7; color: #92400e; }
+.qa-title { font-weight: 600; } .qa-meta { color: #52525b; font-size: .85em; }
+.qa-clause { margin: .4em 0; line-height: 1.7; max-height: 16em; overflow-y: auto; }
+.qa-clause mark, .doc-view mark { background: #fde68a; color: inherit; padding: 0 1px; }
+.doc-view { line-height: 1.8; max-height: 70vh; overflow-y: auto; padding-right: .5em; }
+.doc-view .doc-h { color: #1d4ed8; font-size: .85em; margin-top: .8em; }
+.doc-view section.target { background: #fef9c3; outline: 2px solid #f59e0b; border-radius: 4px; }
+.doc-toc { font-size: .9em; columns: 2 20em; }
+.qa-status { padding: .5em .8em; border-radius: 6px; background: #eff6ff; color: #1e3a8a; }
+"""
+SCROLL_JS = """() => { setTimeout(() => { const t = document.querySelector('.doc-view section.target');
+  if (t) t.scrollIntoView({block: 'center'}); }, 300); }"""
+
+
+# -- escaping and pure rendering ---------------------------------------------------------
+def esc(text: object) -> str:
+    """HTML-escape ``text`` and neutralise Markdown/LaTeX characters; newlines become <br>."""
+    return "".join(_MD_ENTITIES.get(ch, ch) for ch in str(text))
+
+
+def short_title(title: str) -> str:
+    """《…》 inside 关于印发《…》的通知, else the title itself."""
+    if "《" in title and title.rstrip().endswith("通知") and "》" in title:
+        return title[title.index("《") + 1: title.rindex("》")]
+    return title
+
+
+def level_badge(region: str, level: str) -> str:
+    return "全国" if level == "全国" or region == "全国" else f"{region} · {level}级"
+
+
+def clause_span(pipeline, doc_id: str, start: int, end: int) -> tuple[int, int, str]:
+    """[start, end) and heading of the whole clause around a quote (its pieces joined)."""
+    pieces = _doc_chunks(pipeline, doc_id)
+    inside = [c for c in pieces if c.start <= start and end <= c.end]
+    if not inside:
+        inside = [c for c in pieces if c.start < end and start < c.end]
+    if not inside:
+        return start, end, ""
+    path = inside[0].clause_path
+    same = [c for c in pieces if c.clause_path == path and c.kind == inside[0].kind]
+    # Only the contiguous run of pieces around the quote: a heading may recur elsewhere.
+    run = _contiguous(same, inside[0])
+    return min(c.start for c in run), max(c.end for c in run), " > ".join(path)
+
+
+def _contiguous(pieces, anchor) -> list:
+    i = pieces.index(anchor)
+    lo, hi = i, i
+    while lo > 0 and pieces[lo - 1].end + 40 >= pieces[lo].start:
+        lo -= 1
+    while hi + 1 < len(pieces) and pieces[hi].end + 40 >= pieces[hi + 1].start:
+        hi += 1
+    return pieces[lo: hi + 1]
+
+
+def _doc_chunks(pipeline, doc_id: str) -> list:
+    cache = pipeline.__dict__.setdefault("_app_chunks_by_doc", {})
+    if not cache:
+        for c in pipeline.retriever.index.chunks:
+            cache.setdefault(c.doc_id, []).append(c)
+        for lst in cache.values():
+            lst.sort(key=lambda c: (c.start, -c.end))
+    return cache.get(doc_id, [])
+
+
+def marked(text: str, lo: int, hi: int) -> str:
+    """Escaped ``text`` with ``text[lo:hi]`` inside <mark>."""
+    return f"{esc(text[:lo])}<mark>{esc(text[lo:hi])}</mark>{esc(text[hi:])}"
+
+
+def citation_card(pipeline, c, *, related: bool = False) -> str:
+    """One citation as escaped HTML: badges, 《title》, number, heading, quote in its clause."""
+    doc = pipeline.docs[c.doc_id]
+    s, e, heading = clause_span(pipeline, c.doc_id, c.start, c.end)
+    clause = marked(doc.text[s:e], c.start - s, c.end - s)
+    badges = f'<span class="qa-badge">{esc(level_badge(c.region, c.level))}</span>'
+    if c.fallback:
+        badges += '<span class="qa-badge fallback">上级文件兜底</span>'
+    number = f" · {esc(c.doc_number)}" if c.doc_number else ""
+    depts = f'<div class="qa-meta">责任单位：{esc("、".join(c.departments))}</div>' if c.departments else ""
+    link = f'?doc={quote(c.doc_id)}&at={c.start}'
+    return (f'<div class="qa-card{" related" if related else ""}">{badges}'
+            f'<span class="qa-title">《{esc(c.title)}》</span><div class="qa-meta">{esc(c.region)}{number}'
+            f' · {esc(heading or c.clause)}</div><div class="qa-clause">{clause}</div>{depts}'
+            f'<a href="{link}" target="_blank" rel="noopener">在原文中查看 ↗</a></div>')
+
+
+def answer_html(pipeline, ans) -> str:
+    """The assistant message: direct answer, notices, then citation (or related) cards."""
+    parts = [f'<div class="qa-answer">{esc(ans.text)}</div>']
+    if ans.notice:
+        parts.append(f'<div class="qa-notice">{esc(ans.notice)}</div>')
+    if ans.answered:
+        parts += [citation_card(pipeline, c) for c in ans.citations]
+    else:
+        parts.append('<div class="qa-notice">文件中没有找到直接回答这个问题的条款。</div>')
+        if ans.related:
+            parts.append('<div class="qa-meta">相关条款（供参考）：</div>')
+            parts += [citation_card(pipeline, c, related=True) for c in ans.related]
+    # One line: a blank line would end the Markdown HTML block.
+    return "<div>" + "".join(parts) + "</div>"
+
+
+def citation_dict(pipeline, c) -> dict:
+    s, e, heading = clause_span(pipeline, c.doc_id, c.start, c.end)
+    return {"doc_id": c.doc_id, "title": c.title, "region": c.region, "level": c.level,
+            "doc_number": c.doc_number, "clause": c.clause or heading, "quote": c.quote,
+            "start": c.start, "end": c.end, "score": round(float(c.score), 4),
+            "fallback": bool(c.fallback), "departments": list(c.departments),
+            "clause_text": pipeline.docs[c.doc_id].text[s:e]}
+
+
+def answer_dict(pipeline, ans) -> dict:
+    """An Answer as JSON-friendly data (the /ask payload)."""
+    return {"ok": True, "error": "", "question": ans.question, "answer": ans.text,
+            "answered": bool(ans.answered), "region": ans.region, "notice": ans.notice,
+            "citations": [citation_dict(pipeline, c) for c in ans.citations],
+            "related": [citation_dict(pipeline, c) for c in ans.related],
+            "latency_ms": round(float(ans.meta.get("latency_ms", 0.0)), 1)}
+
+
+def hit_dict(pipeline, hit) -> dict:
+    c, doc = hit.chunk, pipeline.docs[hit.chunk.doc_id]
+    return {"chunk_id": c.id, "doc_id": c.doc_id, "title": doc.title, "region": c.region,
+            "level": doc.level, "doc_number": doc.doc_number, "clause": c.heading, "text": c.text,
+            "start": c.start, "end": c.end, "departments": list(c.departments),
+            "score": round(float(hit.score), 4), "rank": hit.rank, "region_role": hit.region_role}
+
+
+def search_dict(pipeline, result) -> dict:
+    """A SearchResult as JSON-friendly data (the /search payload)."""
+    return {"ok": True, "error": "", "query": result.query,
+            "notes": [s.note for s in result.scopes if s.note],
+            "hits": [hit_dict(pipeline, h) for h in result.hits]}
+
+
+def hit_row(h: dict) -> list:
+    return [h["region"], short_title(h["title"]), h["doc_number"] or "—", h["clause"],
+            "、".join(h["departments"]) or "—", h["score"]]
+
+
+def read_aloud(h: dict) -> str:
+    """A ready-to-read reply for the phone, quoting the clause with its source."""
+    number = f"（{h['doc_number']}）" if h["doc_number"] else ""
+    depts = f"\n责任单位：{'、'.join(h['departments'])}。" if h["departments"] else ""
+    return (f"根据{h['region']}《{h['title']}》{number}“{h['clause']}”的规定：\n"
+            f"{h['text']}{depts}")
+
+
+def clause_html(h: dict) -> str:
+    role = {"fallback": '<span class="qa-badge fallback">上级文件兜底</span>'}.get(h["region_role"], "")
+    return (f'<div class="qa-card"><span class="qa-badge">{esc(level_badge(h["region"], h["level"]))}'
+            f'</span>{role}<span class="qa-title">《{esc(h["title"])}》</span><div class="qa-meta">'
+            f'{esc(h["doc_number"] or "无文号")} · {esc(h["clause"])}</div><div class="qa-clause">'
+            f'{esc(h["text"])}</div><a href="?doc={quote(h["doc_id"])}&at={h["start"]}" target="_blank"'
+            f' rel="noopener">在原文中查看 ↗</a></div>')
+
+
+def documents_rows(pipeline) -> list[list[str]]:
+    """One row per document; fields inferred by the curators carry a ＊."""
+    def mark(d, name, value):
+        return f"{value}＊" if name in d.derived and value else (value or "—")
+    return [[mark(d, "title", d.title), mark(d, "region", d.region), mark(d, "level", d.level),
+             mark(d, "doc_number", d.doc_number), mark(d, "date", d.date),
+             mark(d, "issuers", "、".join(d.issuers))] for d in pipeline.docs.values()]
+
+
+def document_html(pipeline, doc_id: str, at: int | None = None) -> str:
+    """The whole document, verbatim, in clause sections with headings and a contents list."""
+    doc = pipeline.docs.get(doc_id)
+    if doc is None:
+        return '<div class="qa-notice">请选择一个文件。</div>'
+    toc, body, cursor, last_path = [], [], 0, None
+    for c in _doc_chunks(pipeline, doc_id):
+        if c.start < cursor:
+            continue
+        body.append(esc(doc.text[cursor:c.start]))
+        if c.clause_path != last_path:
+            label = " › ".join(c.clause_path)
+            toc.append(f'<li><a href="#c-{c.start}">{esc(label)}</a></li>')
+            body.append(f'<div class="doc-h">{esc(label)}</div>')
+            last_path = c.clause_path
+        target = " target" if at is not None and c.start <= at < c.end else ""
+        body.append(f'<section id="c-{c.start}" class="clause{target}">{esc(doc.text[c.start:c.end])}</section>')
+        cursor = c.end
+    body.append(esc(doc.text[cursor:]))
+    notes = f'<div class="qa-meta">说明：{esc(doc.notes)}</div>' if doc.notes else ""
+    head = (f'<h3>《{esc(doc.title)}》</h3><div class="qa-meta">{esc(doc.region)} · {esc(doc.level)}级 · '
+            f'{esc(doc.doc_number or "无文号")} · {esc(doc.date)} · {esc("、".join(doc.issuers))}</div>{notes}')
+    return (f'<div class="doc-view">{head}<details><summary>目录</summary><ul class="doc-toc">'
+            f'{"".join(toc)}</ul></details>{"".join(body)}</div>')
+
+
+# -- the pipeline, possibly still loading ------------------------------------------------
+class LazyPipeline:
+    """A pipeline loaded in a background thread, with a Chinese status line meanwhile."""
+
+    def __init__(self, pipeline_or_loader) -> None:
+        self.status, self.error = "正在加载模型与索引…", ""
+        self._pipeline, self._ready = None, threading.Event()
+        if hasattr(pipeline_or_loader, "ask"):
+            self._pipeline = pipeline_or_loader
+            self._ready.set()
+        elif callable(pipeline_or_loader):
+            self._loader = pipeline_or_loader
+            threading.Thread(target=self._load, name="qa-load", daemon=True).start()
+        else:
+            raise ValueError(f"create_app needs a pipeline or a zero-argument loader, got {pipeline_or_loader!r}")
+
+    def _load(self) -> None:
+        try:
+            takes_status = "status" in inspect.signature(self._loader).parameters
+            self._pipeline = self._loader(status=self._say) if takes_status else self._loader()
+            self.status = ""
+        except Exception as exc:  # shown on the page instead of a dead server
+            self.error = f"加载失败：{exc}"
+        finally:
+            self._ready.set()
+
+    def _say(self, message: str) -> None:
+        self.status = message
+
+    @property
+    def ready(self) -> bool:
+        return self._ready.is_set() and self._pipeline is not None
+
+    def get(self, timeout: float = 600.0):
+        if not self._ready.wait(timeout):
+            raise TimeoutError("系统仍在建立索引，请稍后再试。")
+        if self._pipeline is None:
+            raise RuntimeError(self.error)
+        return self._pipeline
+
+
+# -- handlers (plain functions over a LazyPipeline; the UI and the API share them) -------
+def _region_arg(region: str | None) -> str | None:
+    region = (region or "").strip()
+    return None if region in ("", AUTO, ALL) else region
+
+
+def api_ask(lazy: LazyPipeline, question: str, region: str | None = None,
+            history: list | None = None) -> dict:
+    """/ask: the answer with its citations; a bad question gives ok=False and a Chinese error."""
+    from qa.retrieve import QueryError
+
+    p = lazy.get()
+    try:
+        ans = p.ask(question, region=_region_arg(region), history=_plain_history(history))
+    except QueryError as exc:
+        return {"ok": False, "error": str(exc), "question": str(question)[:500], "citations": [], "related": []}
+    return answer_dict(p, ans)
+
+
+def api_search(lazy: LazyPipeline, query: str, region: str | None = None, level: str | None = None,
+               doc_id: str | None = None, topic: str | None = None, k: int = SEARCH_K) -> dict:
+    """/search: ranked clauses; filters are optional ("" or 全部 = no filter)."""
+    from qa.retrieve import QueryError
+
+    p = lazy.get()
+    none = ("", ALL, None)
+    try:
+        result = p.search(query, region=_region_arg(region), k=int(k),
+                          level=None if level in none else level,
+                          doc_id=None if doc_id in none else doc_id,
+                          topic=None if topic in none else topic)
+    except QueryError as exc:
+        return {"ok": False, "error": str(exc), "query": str(query)[:500], "notes": [], "hits": []}
+    return search_dict(p, result)
+
+
+def _plain_history(history) -> list[dict]:
+    """Chat history as [{"role", "content": str}], whatever shape (parts lists) it came in."""
+    out = []
+    for m in history or []:
+        content = m.get("content", "") if isinstance(m, dict) else ""
+        if isinstance(content, list):
+            content = "".join(p.get("text", "") for p in content if isinstance(p, dict))
+        if isinstance(m, dict) and m.get("role") in ("user", "assistant") and isinstance(content, str):
+            out.append({"role": m["role"], "content": content})
+    return out
+
+
+def chat_turn(lazy: LazyPipeline, question: str, region: str, state: dict):
+    """Generator for the 问答 tab: show the question at once, then the answer and its cards."""
+    state = {"messages": list(state["messages"]), "history": list(state["history"])}
+    shown = esc(question.strip() if isinstance(question, str) else "")
+    state["messages"].append({"role": "user", "content": f"<div>{shown}</div>"})
+    yield state["messages"] + [{"role": "assistant", "content": "正在查找相关文件…"}], state, ""
+    from qa.retrieve import QueryError
+
+    p = lazy.get()
+    try:
+        ans = p.ask(question, region=_region_arg(region), history=state["history"])
+        reply = answer_html(p, ans)
+        state["history"] += [{"role": "user", "content": question}, {"role": "assistant", "content": ans.text}]
+    except QueryError as exc:
+        reply = f'<div class="qa-notice">{esc(exc)}</div>'
+    state["messages"].append({"role": "assistant", "content": reply})
+    yield state["messages"], state, ""
+
+
+def search_table(lazy: LazyPipeline, query, region, level, doc_id, topic):
+    """The 查条款 tab: rows for the table, the hits kept for row selection, and notes."""
+    t0 = time.perf_counter()
+    out = api_search(lazy, query, region, level, doc_id, topic)
+    ms = (time.perf_counter() - t0) * 1000
+    if not out["ok"]:
+        return [], [], f'<div class="qa-notice">{esc(out["error"])}</div>', "", ""
+    notes = "".join(f'<div class="qa-notice">{esc(n)}</div>' for n in out["notes"])
+    info = f'<div class="qa-meta">共 {len(out["hits"])} 条 · 用时 {ms:.0f} 毫秒 · 点击一行查看全文</div>'
+    first = out["hits"][0] if out["hits"] else None
+    return ([hit_row(h) for h in out["hits"]], out["hits"], notes + info,
+            clause_html(first) if first else "", read_aloud(first) if first else "")
+
+
+# -- the Blocks ---------------------------------------------------------------------------
+def create_app(pipeline_or_loader):
+    """Build the web app around a pipeline, or a zero-argument callable that loads one.
+
+    With a loader the page opens at once and shows "正在建立索引…" until the pipeline is ready.
+    """
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    import gradio as gr
+
+    lazy = LazyPipeline(pipeline_or_loader)
+    private = {"api_visibility": "private"}
+    with gr.Blocks(title="创业政策问答", analytics_enabled=False) as demo:
+        gr.Markdown("## 创业政策问答 · 每个回答都引用文件原文并注明发文地区")
+        status = gr.HTML(_status_html(lazy), visible=not lazy.ready)
+        timer = gr.Timer(1.0, active=not lazy.ready)
+        with gr.Tabs() as tabs:
+            with gr.Tab("问答", id="qa"):
+                chat_ui = _qa_tab(gr, lazy, private)
+            with gr.Tab("查条款", id="search"):
+                search_ui = _search_tab(gr, lazy, private)
+            with gr.Tab("文件", id="docs"):
+                docs_ui = _docs_tab(gr, lazy, private)
+        choosers = [chat_ui["region"], search_ui["region"], search_ui["doc"], docs_ui["doc"], docs_ui["table"]]
+
+        def refresh():
+            if not lazy.ready:
+                return [gr.HTML(_status_html(lazy), visible=True), gr.Timer(active=not lazy.error)] + \
+                    [gr.skip()] * len(choosers)
+            return [gr.HTML(visible=False), gr.Timer(active=False)] + _choices(gr, lazy.get())
+
+        timer.tick(refresh, None, [status, timer] + choosers, **private)
+
+        def open_from_query(request: gr.Request):
+            return _open_from_query(gr, lazy, dict(request.query_params) if request else {})
+
+        demo.load(refresh, None, [status, timer] + choosers, **private).then(
+            open_from_query, None, [tabs, docs_ui["doc"], docs_ui["view"]], **private).then(
+            None, None, None, js=SCROLL_JS, **private)
+        _register_api(gr, lazy)
+    demo.queue(default_concurrency_limit=CONCURRENCY)
+    demo.qa_pipeline = lazy  # for tests and serve()
+    return demo
+
+
+def _register_api(gr, lazy: LazyPipeline) -> None:
+    """The two public endpoints; typed signatures give the client its parameter names."""
+    def ask(question: str, region: str = "", history: list | None = None) -> dict:
+        """Answer a question with verbatim quotes. region: e.g. 上海市 ("" = from the question)."""
+        return api_ask(lazy, question, region, history)
+
+    def search(query: str, region: str = "", level: str = "", doc_id: str = "", topic: str = "",
+               k: int = SEARCH_K) -> dict:
+        """Ranked clauses. level: 全国/省/市; topic: 贷款/补贴/培训/场地/灵活就业/登记办证."""
+        return api_search(lazy, query, region, level, doc_id, topic, k)
+
+    gr.api(ask, api_name="ask")
+    gr.api(search, api_name="search")
+
+
+def _status_html(lazy: LazyPipeline) -> str:
+    text = lazy.error or f"⏳ {lazy.status}（首次启动需建立索引，约半分钟到一分钟，页面会自动刷新）"
+    return f'<div class="qa-status">{esc(text)}</div>'
+
+
+def _region_choices(p) -> list[str]:
+    order = {"全国": 0, "省": 1, "市": 2, "区": 3}
+    regions = sorted({(order.get(d.level, 9), d.region) for d in p.docs.values()})
+    return [r for _, r in regions]
+
+
+def _doc_choices(p) -> list[tuple[str, str]]:
+    return [(f"{d.region} · {short_title(d.title)}", d.id) for d in p.docs.values()]
+
+
+def _choices(gr, p) -> list:
+    regions, docs = _region_choices(p), _doc_choices(p)
+    return [gr.Dropdown(choices=[AUTO] + regions), gr.Dropdown(choices=[ALL] + regions),
+            gr.Dropdown(choices=[(ALL, "")] + docs), gr.Dropdown(choices=docs),
+            gr.Dataframe(value=documents_rows(p))]
+
+
+def _open_from_query(gr, lazy: LazyPipeline, params: dict):
+    """?doc=ID&at=OFFSET (the cards' 在原文中查看 link) opens the 文件 tab at that clause."""
+    doc_id = params.get("doc", "")
+    if not doc_id or not lazy.ready or doc_id not in lazy.get().docs:
+        return gr.skip(), gr.skip(), gr.skip()
+    at = int(params["at"]) if str(params.get("at", "")).isdigit() else None
+    return gr.Tabs(selected="docs"), gr.Dropdown(value=doc_id), document_html(lazy.get(), doc_id, at)
+
+
+def _qa_tab(gr, lazy: LazyPipeline, private: dict) -> dict:
+    ready = lazy.get() if lazy.ready else None
+    regions = [AUTO] + (_region_choices(ready) if ready else [])
+    chatbot = gr.Chatbot(label="对话", height=520, latex_delimiters=[], buttons=["copy"],
+                         feedback_options=None, elem_id="qa-chat",
+                         placeholder="请用一句话描述您的情况，例如：我在浦东开奶茶店能贷多少款？")
+    with gr.Row(equal_height=True):
+        question = gr.Textbox(show_label=False, placeholder="输入您的问题，按回车提问", scale=5,
+                              max_length=100_000, elem_id="qa-question")
+        region = gr.Dropdown(regions, value=AUTO, label="地区", allow_custom_value=True, scale=1,
+                             min_width=140, elem_id="qa-region")
+    with gr.Row():
+        send = gr.Button("提问", variant="primary", elem_id="qa-send")
+        clear = gr.Button("清空对话", elem_id="qa-clear")
+    gr.Examples(list(EXAMPLES), inputs=question, label="示例问题")
+    gr.Markdown("回答只摘录文件原文；标注“上级文件兜底”的条款来自上级（省或国家）文件。")
+    state = gr.State({"messages": [], "history": []})
+
+    def turn(q, r, s):
+        yield from chat_turn(lazy, q, r, s)
+
+    for trigger in (question.submit, send.click):
+        trigger(turn, [question, region, state], [chatbot, state, question], **private)
+    clear.click(lambda: ([], {"messages": [], "history": []}, ""), None, [chatbot, state, question], **private)
+    return {"region": region}
+
+
+def _search_tab(gr, lazy: LazyPipeline, private: dict) -> dict:
+    ready = lazy.get() if lazy.ready else None
+    regions = [ALL] + (_region_choices(ready) if ready else [])
+    docs = [(ALL, "")] + (_doc_choices(ready) if ready else [])
+    with gr.Row(equal_height=True):
+        query = gr.Textbox(show_label=False, placeholder="关键词或问题，如：创业担保贷款 额度", scale=4,
+                           elem_id="search-query")
+        go = gr.Button("检索", variant="primary", scale=1, elem_id="search-go")
+    with gr.Row():
+        region = gr.Dropdown(regions, value=ALL, label="地区（可输入区县名）", allow_custom_value=True,
+                             elem_id="search-region")
+        level = gr.Dropdown(list(LEVEL_CHOICES), value=ALL, label="层级", elem_id="search-level")
+        doc = gr.Dropdown(docs, value="", label="文件", elem_id="search-doc")
+        topic = gr.Dropdown([ALL, *TOPICS], value=ALL, label="主题", elem_id="search-topic")
+    notes = gr.HTML()
+    table = gr.Dataframe(headers=["地区", "文件", "文号", "条款", "责任单位", "得分"], interactive=False,
+                         wrap=True, max_height=420, column_widths=["9%", "25%", "14%", "26%", "18%", "8%"],
+                         elem_id="search-table")
+    hits = gr.State([])
+    with gr.Row():
+        detail = gr.HTML(elem_id="search-detail")
+        reply = gr.Textbox(label="答复口径（可复制朗读）", lines=8, buttons=["copy"], interactive=False,
+                           elem_id="search-reply")
+    inputs = [query, region, level, doc, topic]
+    for trigger in (query.submit, go.click):
+        trigger(lambda *a: search_table(lazy, *a), inputs, [table, hits, notes, detail, reply], **private)
+
+    def pick(hs, evt: gr.SelectData):
+        row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
+        if not hs or row is None or row >= len(hs):
+            return gr.skip(), gr.skip()
+        return clause_html(hs[row]), read_aloud(hs[row])
+
+    table.select(pick, [hits], [detail, reply], **private)
+    return {"region": region, "doc": doc}
+
+
+def _docs_tab(gr, lazy: LazyPipeline, private: dict) -> dict:
+    ready = lazy.get() if lazy.ready else None
+    table = gr.Dataframe(value=documents_rows(ready) if ready else None,
+                         headers=["标题", "地区", "层级", "文号", "日期", "发文单位"], interactive=False, wrap=True,
+                         max_height=300, column_widths=["34%", "9%", "7%", "14%", "10%", "26%"],
+                         label="收录文件（＊ 为整理者据上下文推定的字段）", elem_id="docs-table")
+    choices = _doc_choices(ready) if ready else []
+    doc = gr.Dropdown(choices, value=None, label="查看文件全文", elem_id="docs-doc")
+    view = gr.HTML('<div class="qa-meta">选择一个文件查看全文及条款结构。</div>', elem_id="docs-view")
+    doc.input(lambda d: document_html(lazy.get(), d) if d else "", doc, view, **private)
+
+    def pick(evt: gr.SelectData):
+        row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
+        ids = list(lazy.get().docs)
+        if row is None or row >= len(ids):
+            return gr.skip(), gr.skip()
+        return gr.Dropdown(value=ids[row]), document_html(lazy.get(), ids[row])
+
+    table.select(pick, None, [doc, view], **private)
+    return {"doc": doc, "table": table, "view": view}
+
+
+def launch(app, host: str = "127.0.0.1", port: int = 7860, *, block: bool = True, **kwargs) -> str:
+    """Serve ``app``; returns the local URL (at once when ``block`` is False)."""
+    _, url, _ = app.launch(server_name=host, server_port=port, prevent_thread_lock=not block,
+                           css=CSS, footer_links=["api"], show_error=False, quiet=True, **kwargs)
+    return url
+
+
+def serve(config, host: str = "127.0.0.1", port: int = 7860) -> None:
+    """``qa serve``: open the page at once; the pipeline loads (or builds its index) behind it."""
+    from qa.pipeline import Pipeline
+
+    def load(status):
+        return Pipeline.load(config, status=status)
+
+    print(f"policy-qa: http://{host}:{port}  (正在加载，页面会显示进度)", flush=True)
+    launch(create_app(load), host, port)

@@ -1,0 +1,122 @@
+"""What a question asks for: its terms, the kind of quantity wanted, follow-up context.
+
+Pure functions over the question text (plus the gazetteer and synonym table), so the
+answer composer's decisions can be tested exactly.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+# (name shown to users, question pattern, pattern a stating sentence must contain)
+_UNITS: tuple[tuple[str, str, str], ...] = (
+    ("比例", r"比例|利率|费率|百分之|几成|降到多少", r"\d[\d.]*\s*[%％]|百分之"),
+    ("期限或时间", r"多久|多长时间|几年|几个月|期限|几天|工作日|哪天|什么时候|何时|日期",
+     r"\d+\s*(?:年|个月|天|日|个工作日)|当场|即时"),
+    ("金额", r"多少钱|补多少|贷多少|奖补多少|多少奖补|金额|额度|多少万|几万|能拿多少|能领多少|给多少|标准|奖金|最高.{0,8}多少|最多.{0,8}多少|补贴.{0,6}多少",
+     r"\d[\d.]*\s*(?:万元|元)"),
+    ("数量", r"多少人|几个|多少个|多少家|人次|规模", r"\d[\d.]*\s*万?(?:人次|人|个|家|户)"),
+)
+_LIST = re.compile(r"哪些|有什么|都有啥|都有什么|有啥|几项|列举|包括什么|什么措施|什么政策|什么扶持|什么支持")
+_INJECTION = re.compile(r"忽略(以上|之前|前面|上述|所有)|无视(规则|限制)|不受任何限制|不用引用|直接编|编一个|编造|"
+                        r"ignore (all|previous|the above)|you are now|扮演|越狱")
+_FIGURE = re.compile(r"\d[\d.]*\s*(?:万元|元|万|%|％)")
+_OWN_DOC = re.compile(r"方案|文件|通知|文号|发布|印发")
+_FOLLOWUP_START = re.compile(r"^(那|那么|还有|另外|如果是|要是|换成|换作)")
+_GENERIC = frozenset(
+    "具体 一般 现在 我们 自己 这边 那边 一下 请问 能够 最高 最多 每个 每月 每人 个月 多久 几年 标准 比例 方面 相关 "
+    "情况 时候 怎么办 如何 哪里 哪儿 去哪 找谁 条件 要求 办理 给予 支持 政策 文件 规定 方案 能拿 能领 多少 多少钱 "
+    "什么 怎么 哪些 有没有 可以 能不能 是不是 需要 想要 打算 准备 知道 告诉 直接 对吗 是否 还是 或者 以及 这种 那种 "
+    "一个 一些 这个 那个 本地 当地 我家 家里 我是 我在 我们 他们 政府 国家 地方 这块 那块 这里 那里 有关 了解 咨询".split()
+)
+
+
+@dataclass(frozen=True)
+class Intent:
+    """The parts of a question the composer needs."""
+
+    terms: tuple[str, ...]            # ranking terms: question tokens + synonym expansions
+    core_terms: tuple[str, ...]       # content words of the question itself (coverage check)
+    expansions: dict = field(default_factory=dict)  # core term -> policy terms it maps to
+    unit_name: str = ""               # kind of quantity asked for ("" = none)
+    unit_pattern: str = ""            # regex a sentence stating it must match
+    figures: tuple[str, ...] = ()     # quantities the question itself asserts
+    is_list: bool = False
+    injection: bool = False
+    asks_own_document: bool = False
+
+    @property
+    def subject_terms(self) -> tuple[str, ...]:
+        extra = tuple(t for ts in self.expansions.values() for t in ts)
+        return self.core_terms + extra + self.terms
+
+
+def unit_of(question: str) -> tuple[str, str]:
+    """(name, sentence pattern) of the quantity a question asks for, or ("", "")."""
+    for name, asks, states in _UNITS:
+        if re.search(asks, question):
+            return name, states
+    if "多少" in question or "几" in question:
+        if re.search(r"贷|补|钱|资助|奖|元", question):
+            return "金额", _UNITS[2][2]
+        return "数量", _UNITS[3][2]
+    return "", ""
+
+
+def analyze(question: str, retriever, result) -> Intent:
+    """Build the :class:`Intent` of ``question`` (tokens via the retriever's tokenizer)."""
+    stripped = _INJECTION.sub(" ", retriever.strip_regions(question))
+    tokens = [t for t in retriever._tokens(stripped) if len(t) >= 2]
+    core = tuple(dict.fromkeys(t for t in tokens if t not in _GENERIC and not re.fullmatch(r"[\d.]+", t)))
+    expansions = {}
+    for key, terms in retriever.synonyms.items():
+        if key in stripped:
+            for t in core:
+                if t in key or key in t:
+                    expansions.setdefault(t, ())
+                    expansions[t] += terms
+    terms = tuple(dict.fromkeys(core + tuple(result.expanded)))
+    unit_name, unit_pattern = unit_of(stripped)
+    return Intent(
+        terms=terms, core_terms=core, expansions=expansions, unit_name=unit_name,
+        unit_pattern=unit_pattern, figures=tuple(m.group().strip() for m in _FIGURE.finditer(question)),
+        is_list=bool(_LIST.search(question)) and not unit_name,
+        injection=bool(_INJECTION.search(question)),
+        asks_own_document=bool(_OWN_DOC.search(question)),
+    )
+
+
+def message_text(message: dict) -> str:
+    """Text of a chat message whose content is a string or a list of parts (Gradio 6)."""
+    content = message.get("content", "")
+    if isinstance(content, list):
+        return "".join(p.get("text", "") if isinstance(p, dict) else str(p) for p in content)
+    return str(content or "")
+
+
+def is_followup(question: str) -> bool:
+    """A short or elliptical question that leans on the previous turn."""
+    core = re.sub(r"[\s\W]", "", question)
+    return bool(_FOLLOWUP_START.match(question.strip())) or len(core) <= 8
+
+
+def contextualize(question: str, history: list[dict], gazetteer, region: str | None = None):
+    """Fold the previous user turn into an elliptical follow-up question.
+
+    "那上海呢？" after "广州开店能贷多少？" searches "开店能贷多少？ 那上海呢？" (region 上海市);
+    "需要什么条件？" after "浦东创业担保贷款…" keeps 浦东's region and topic.
+
+    Returns:
+        (query to search, explicit region or None)
+    """
+    previous = [message_text(m) for m in history if m.get("role") == "user" and message_text(m).strip()]
+    if not previous or not is_followup(question):
+        return question, region
+    prev = previous[-1]
+    if gazetteer.resolve(question):
+        kept = prev
+        for s, e, _ in reversed(gazetteer.mentions(prev)):
+            kept = kept[:s] + kept[e:]
+        return f"{question} {kept}", region
+    return f"{prev} {question}", region
