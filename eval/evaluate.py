@@ -269,9 +269,7 @@ def summarize_answers(rows: Sequence[dict]) -> dict:
     """Aggregate answer rows: overall and per question type."""
     out = _answer_block(rows)
     out.update(refusal_precision_recall([not r["answered"] for r in rows], [not r["answerable"] for r in rows]))
-    lat = [r["latency_ms"] for r in rows if r["latency_ms"] is not None]
-    out.update({"latency_p50_ms": percentile(lat, 50), "latency_p95_ms": percentile(lat, 95),
-                "errors": sum(bool(r["error"]) for r in rows)})
+    out["errors"] = sum(bool(r["error"]) for r in rows)
     by_type = defaultdict(list)
     for r in rows:
         by_type[r["type"]].append(r)
@@ -284,6 +282,7 @@ def _answer_block(rows: Sequence[dict]) -> dict:
     oos = [r for r in rows if not r["answerable"]]
     fb = [r for r in ans if r["fallback"]]
     n_cit = sum(r["n_citations"] for r in rows)
+    lat = [r["latency_ms"] for r in rows if r["latency_ms"] is not None]
     return {
         "n": len(rows), "key_fact_recall": _mean([r["key_fact_recall"] for r in ans]) if ans else None,
         "quote_faithfulness": sum(r["n_faithful"] for r in rows) / n_cit if n_cit else None,
@@ -291,7 +290,7 @@ def _answer_block(rows: Sequence[dict]) -> dict:
         "answered_rate": _mean([r["answered"] for r in ans]) if ans else None,
         "refusal_rate_out_of_scope": _mean([not r["answered"] for r in oos]) if oos else None,
         "fallback_acc": _mean([r["fallback_ok"] for r in fb]) if fb else None,
-        "n_fallback": len(fb),
+        "n_fallback": len(fb), "latency_p50_ms": percentile(lat, 50), "latency_p95_ms": percentile(lat, 95),
     }
 
 

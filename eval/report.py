@@ -7,7 +7,7 @@ from pathlib import Path
 
 RETRIEVAL_COLS = ("n", "recall@1", "recall@3", "recall@5", "all_covered@5", "mrr", "region_acc")
 ANSWER_COLS = ("n", "key_fact_recall", "quote_faithfulness", "citation_region_acc", "answered_rate",
-               "refusal_rate_out_of_scope", "fallback_acc")
+               "refusal_rate_out_of_scope", "fallback_acc", "latency_p50_ms")
 MAX_FAILURES = 40
 
 
@@ -23,7 +23,7 @@ def fmt(value) -> str:
 
 def table(header: list[str], rows: list[list]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(fmt(v).replace("|", "\\|") for v in row) + " |" for row in rows]
+    lines += ["| " + " | ".join(fmt(v).replace("|", "\\|").replace("\n", " ") for v in row) + " |" for row in rows]
     return "\n".join(lines)
 
 
@@ -74,8 +74,7 @@ def answers_markdown(ans: dict) -> list[str]:
         out += [f"**Every ask() call failed**: {ans['rows'][0]['error']}", ""]
     out += [table(["metric", "value"], [[c, s[c]] for c in ANSWER_COLS[1:]] + [
         ["refusal precision", s["precision"]], ["refusal recall", s["recall"]],
-        ["latency p50 (ms)", s["latency_p50_ms"]], ["latency p95 (ms)", s["latency_p95_ms"]],
-        ["errors", s["errors"]]]), "", "### Per question type", ""]
+        ["latency p95 (ms)", s["latency_p95_ms"]], ["errors", s["errors"]]]), "", "### Per question type", ""]
     out += [table(["type", *ANSWER_COLS], [[t, *(b[c] for c in ANSWER_COLS)] for t, b in s["by_type"].items()]), ""]
     fails = [r for r in ans["rows"] if r["problems"]]
     out += [f"### Answer failures ({len(fails)})", ""]
@@ -116,9 +115,9 @@ def plot_recall(report: dict, path: Path) -> Path | None:
         bars = ax.bar(xs, [block[k] for k in ks], width, label=label)
         ax.bar_label(bars, fmt="%.2f", fontsize=7)
     ax.set_xticks([x + width * (len(series) - 1) / 2 for x in range(len(ks))], ks)
-    ax.set_ylim(0, 1.08)
+    ax.set_ylim(0, 1.3)
     ax.set_ylabel("evidence recall (answerable items)")
-    ax.legend(fontsize=7, loc="lower right")
+    ax.legend(fontsize=7, loc="upper center", ncol=2)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)

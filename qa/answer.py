@@ -202,16 +202,23 @@ def _direct_text(citations: tuple[Citation, ...], scope, intent: Intent) -> str:
     return f"{lead}「{top.quote}」"
 
 
-def answer_question(pipeline, question: str, *, region: str | None = None,
-                    history: list[dict] | None = None) -> Answer:
-    """Search and compose; bad input becomes an unanswered Answer with a clear message."""
+def retrieve_step(pipeline, question: str, *, region: str | None = None,
+                  history: list[dict] | None = None) -> dict:
+    """Check input, fold in the conversation, search. Bad input is returned, not raised."""
     try:
         question = check_query(question)
         query, region = contextualize(question, history or [], pipeline.retriever.gazetteer, region)
-        result = pipeline.search(query, region=region, k=SEARCH_K)
+        return {"question": question, "query": query, "result": pipeline.search(query, region=region, k=SEARCH_K)}
     except QueryError as exc:
-        return Answer(str(question)[:200] if isinstance(question, str) else "", str(exc), False,
-                      meta={"error": "bad_input"})
+        shown = question[:200] if isinstance(question, str) else ""
+        return {"question": shown, "error": str(exc)}
+
+
+def compose_step(pipeline, state: dict) -> Answer:
+    """Compose the grounded answer (optionally LLM-phrased) from a :func:`retrieve_step` state."""
+    if "error" in state:
+        return Answer(state["question"], state["error"], False, meta={"error": "bad_input"})
+    question, result = state["question"], state["result"]
     intent = analyze(question, pipeline.retriever, result)
     answer = pipeline.composer.compose(question, result, intent)
     if intent.injection:
@@ -220,8 +227,14 @@ def answer_question(pipeline, question: str, *, region: str | None = None,
         from qa.chain import rephrase
 
         answer = rephrase(pipeline.llm, answer, result, pipeline.config)
-    answer.meta["query"] = query
+    answer.meta["query"] = state["query"]
     return answer
+
+
+def answer_question(pipeline, question: str, *, region: str | None = None,
+                    history: list[dict] | None = None) -> Answer:
+    """Search and compose; bad input becomes an unanswered Answer with a clear message."""
+    return compose_step(pipeline, retrieve_step(pipeline, question, region=region, history=history))
 
 
 def _with_notice(answer: Answer, notice: str) -> Answer:

@@ -9,11 +9,10 @@ LaTeX characters, because the chatbot renders Markdown: a question cannot inject
 ``import qa.app`` does not import gradio; the functions that need it do.
 """
 
-from __future__ import annotations
-
 import html
 import inspect
 import os
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -32,6 +31,7 @@ SEARCH_K = 20
 # Characters the chatbot's Markdown/LaTeX renderer would interpret, as HTML entities.
 _MD_ENTITIES = {c: f"&#{ord(c)};" for c in "\\`*_{}[]()#+-!|~$<>&\"'"}
 _MD_ENTITIES["\n"] = "<br>"
+_BLANK_LINES = re.compile(r"\n[\s\xa0\u3000]*\n")
 CSS = """
 .gradio-container, .qa-card, .doc-view { font-family: "WenQuanYi Micro Hei", "Noto Sans CJK SC",
   "PingFang SC", "Microsoft YaHei", system-ui, sans-serif; }
@@ -52,21 +52,29 @@ CSS = """
 .doc-toc { font-size: .9em; columns: 2 20em; }
 .qa-status { padding: .5em .8em; border-radius: 6px; background: #eff6ff; color: #1e3a8a; }
 """
+# The chat does not autoscroll to the bottom of a long answer; this puts the newest question
+# at the top of the chat instead, so the direct answer is the first thing read.
+CHAT_SCROLL_JS = """() => { const rows = document.querySelectorAll('#qa-chat .message-row.user-row');
+  const last = rows[rows.length - 1]; const wrap = document.querySelector('#qa-chat .bubble-wrap');
+  if (last && wrap) wrap.scrollTop += last.getBoundingClientRect().top - wrap.getBoundingClientRect().top - 8; }"""
 SCROLL_JS = """() => { setTimeout(() => { const t = document.querySelector('.doc-view section.target');
   if (t) t.scrollIntoView({block: 'center'}); }, 300); }"""
 
 
 # -- escaping and pure rendering ---------------------------------------------------------
 def esc(text: object) -> str:
-    """HTML-escape ``text`` and neutralise Markdown/LaTeX characters; newlines become <br>."""
-    return "".join(_MD_ENTITIES.get(ch, ch) for ch in str(text))
+    """HTML-escape ``text`` and neutralise Markdown/LaTeX characters; newlines become <br>.
+
+    Runs of blank lines (the documents use "\n\n\xa0\n\n" between paragraphs) show as one.
+    """
+    return "".join(_MD_ENTITIES.get(ch, ch) for ch in _BLANK_LINES.sub("\n", str(text)))
 
 
 def short_title(title: str) -> str:
-    """《…》 inside 关于印发《…》的通知, else the title itself."""
-    if "《" in title and title.rstrip().endswith("通知") and "》" in title:
-        return title[title.index("《") + 1: title.rindex("》")]
-    return title
+    """The plan's own name inside 关于印发《…》的通知 / …关于印发…的通知, else the title."""
+    if "关于印发" in title and title.endswith("的通知"):
+        title = title[title.index("关于印发") + 4: -3]
+    return title.strip("《》") if title.startswith("《") and title.endswith("》") else title
 
 
 def level_badge(region: str, level: str) -> str:
@@ -133,12 +141,13 @@ def citation_card(pipeline, c, *, related: bool = False) -> str:
 def answer_html(pipeline, ans) -> str:
     """The assistant message: direct answer, notices, then citation (or related) cards."""
     parts = [f'<div class="qa-answer">{esc(ans.text)}</div>']
-    if ans.notice:
+    if ans.notice and ans.notice not in ans.text:
         parts.append(f'<div class="qa-notice">{esc(ans.notice)}</div>')
     if ans.answered:
         parts += [citation_card(pipeline, c) for c in ans.citations]
     else:
-        parts.append('<div class="qa-notice">文件中没有找到直接回答这个问题的条款。</div>')
+        if "没有找到" not in ans.text:
+            parts.append('<div class="qa-notice">文件中没有找到直接回答这个问题的条款。</div>')
         if ans.related:
             parts.append('<div class="qa-meta">相关条款（供参考）：</div>')
             parts += [citation_card(pipeline, c, related=True) for c in ans.related]
@@ -451,7 +460,7 @@ def _open_from_query(gr, lazy: LazyPipeline, params: dict):
 def _qa_tab(gr, lazy: LazyPipeline, private: dict) -> dict:
     ready = lazy.get() if lazy.ready else None
     regions = [AUTO] + (_region_choices(ready) if ready else [])
-    chatbot = gr.Chatbot(label="对话", height=520, latex_delimiters=[], buttons=["copy"],
+    chatbot = gr.Chatbot(label="对话", height=520, latex_delimiters=[], buttons=["copy"], autoscroll=False,
                          feedback_options=None, elem_id="qa-chat",
                          placeholder="请用一句话描述您的情况，例如：我在浦东开奶茶店能贷多少款？")
     with gr.Row(equal_height=True):
@@ -470,8 +479,10 @@ def _qa_tab(gr, lazy: LazyPipeline, private: dict) -> dict:
         yield from chat_turn(lazy, q, r, s)
 
     for trigger in (question.submit, send.click):
-        trigger(turn, [question, region, state], [chatbot, state, question], **private)
+        trigger(turn, [question, region, state], [chatbot, state, question], **private).then(
+            None, None, None, js=CHAT_SCROLL_JS, **private)
     clear.click(lambda: ([], {"messages": [], "history": []}, ""), None, [chatbot, state, question], **private)
+    chatbot.clear(lambda: {"messages": [], "history": []}, None, state, **private)
     return {"region": region}
 
 

