@@ -9,13 +9,11 @@ LaTeX characters, because the chatbot renders Markdown: a question cannot inject
 ``import qa.app`` does not import gradio; the functions that need it do.
 """
 
-import html
 import inspect
 import os
 import re
 import threading
 import time
-from collections.abc import Callable
 from urllib.parse import quote
 
 AUTO = "自动识别"

@@ -29,6 +29,7 @@ class Config:
     hnsw_threshold: int = 200_000
     # Vector backend: "faiss", or a Milvus URI ("index/milvus.db", "http://host:19530").
     vector_backend: str = "faiss"
+    milvus_token: str = ""
     top_k: int = 5
     # OpenAI-compatible chat model for optional LLM phrasing ("" = off).
     llm_base_url: str = ""

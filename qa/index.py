@@ -100,10 +100,31 @@ def build_index(config: Config, embedder, *, docs: list[Document] | None = None,
         "max_chars": config.max_chars, "tokenizer": TOKENIZER_VERSION, "index_type": index_type, "n_chunks": len(chunks),
         "n_rows": len(rows), "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }
+    if config.vector_backend != "faiss":
+        manifest["milvus"] = _fill_milvus(config, manifest, rows, vectors, index_type)
     path = _write_build(config.index_dir, manifest, chunks, rows, keys, vectors, store, bm25)
     new_ids = {c.id for c in rows}
     return BuildReport(len(chunks), len(rows), len(todo), len(rows) - len(todo),
                        len(new_ids - old_ids), len(old_ids - new_ids), time.perf_counter() - t0, path)
+
+
+def _fill_milvus(config: Config, manifest: dict, rows: list[Chunk], vectors: np.ndarray, index_type: str) -> dict:
+    """Write the vectors to the Milvus collection named after this build (replacing it)."""
+    from qa.store_milvus import MilvusStore
+
+    collection = f"policy_{manifest['corpus_hash']}_{manifest['dim']}"
+    store = MilvusStore(config.vector_backend, dim=embedder_dim(manifest), collection=collection,
+                        index_type="HNSW" if index_type == "hnsw" else "FLAT", drop_existing=True,
+                        token=config.milvus_token or None)
+    try:
+        store.add(np.arange(len(rows)), vectors, [c.region for c in rows])
+    finally:
+        store.close()
+    return {"uri": config.vector_backend, "collection": collection}
+
+
+def embedder_dim(manifest: dict) -> int:
+    return int(manifest["dim"])
 
 
 def _batches(n: int, size: int, progress: bool):
@@ -189,6 +210,8 @@ def staleness(config: Config, manifest: dict | None, model_name: str, docs: list
 
     if manifest.get("tokenizer") != TOKENIZER_VERSION:
         return "分词规则已变更"
+    if config.vector_backend != "faiss" and (manifest.get("milvus") or {}).get("uri") != config.vector_backend:
+        return f"向量库 {config.vector_backend} 尚未写入当前索引"
     return ""
 
 
@@ -204,8 +227,13 @@ class LoadedIndex:
     vectors: np.ndarray
 
 
-def load_index(index_dir: Path) -> LoadedIndex:
-    """Load the current build; raises IndexError_ naming the fix when it is unreadable."""
+def load_index(index_dir: Path, vector_backend: str = "faiss", *, milvus_token: str = "") -> LoadedIndex:
+    """Load the current build; raises IndexError_ naming the fix when it is unreadable.
+
+    Args:
+        vector_backend: "faiss" (the index file of the build) or the Milvus URI the build
+            was written to (``index/milvus.db`` for Milvus Lite, ``http://host:19530``).
+    """
     from qa.bm25 import BM25Index
     from qa.store_faiss import FaissStore
 
@@ -221,8 +249,14 @@ def load_index(index_dir: Path) -> LoadedIndex:
         groups: dict[str, list[int]] = {}
         for r, c in enumerate(rows):
             groups.setdefault(c.region, []).append(r)
-        store = FaissStore.load(cur / "faiss.index", {g: np.array(v) for g, v in groups.items()},
-                                manifest["index_type"])
+        if vector_backend == "faiss":
+            store = FaissStore.load(cur / "faiss.index", {g: np.array(v) for g, v in groups.items()},
+                                    manifest["index_type"])
+        else:
+            from qa.store_milvus import MilvusStore
+
+            store = MilvusStore(vector_backend, dim=int(manifest["dim"]),
+                                collection=manifest["milvus"]["collection"], token=milvus_token or None)
         bm25 = BM25Index.load(cur / "bm25")
         vectors = np.load(cur / "vectors.npy", mmap_mode="r")
     except Exception as exc:  # any unreadable piece means a corrupt build

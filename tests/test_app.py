@@ -228,14 +228,14 @@ def _free_port() -> int:
 def fake_server():
     demo = app.create_app(lambda: FakePipeline())
     url = app.launch(demo, port=_free_port(), block=False)
-    yield url
+    yield url, demo.qa_pipeline.get(timeout=10)
     demo.close()
 
 
 def test_only_ask_and_search_are_public(fake_server):
     from gradio_client import Client
 
-    info = Client(fake_server, verbose=False).view_api(return_format="dict", print_info=False)
+    info = Client(fake_server[0], verbose=False).view_api(return_format="dict", print_info=False)
     assert sorted(info["named_endpoints"]) == ["/ask", "/search"] and not info["unnamed_endpoints"]
     params = [p["parameter_name"] for p in info["named_endpoints"]["/ask"]["parameters"]]
     assert params[0] == "question" and params[1:] == ["region", "history"]
@@ -244,11 +244,14 @@ def test_only_ask_and_search_are_public(fake_server):
 def test_client_long_question_then_keeps_serving(fake_server):
     from gradio_client import Client
 
-    client = Client(fake_server, verbose=False)
+    url, fake = fake_server
+    client = Client(url, verbose=False)
     out = client.predict("问" * 100_000, api_name="/ask")
     assert not out["ok"] and "问题太长" in out["error"]
-    out = client.predict("能贷多少？", api_name="/ask")
+    history = [{"role": "user", "content": "能贷多少？"}, {"role": "assistant", "content": "30万元"}]
+    out = client.predict("那培训呢？", region="测试市", history=history, api_name="/ask")
     assert out["ok"] and out["citations"][0]["quote"] == "个人最高可申请30万元，"
+    assert fake.calls[-1] == ("ask", "那培训呢？", "测试市", history)
     out = client.predict("贷款", region="测试市", api_name="/search")
     assert out["ok"] and len(out["hits"]) == 3
 

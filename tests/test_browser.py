@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 import socket
+import threading
 import time
 from pathlib import Path
 
@@ -37,15 +38,18 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, "locale": "zh-CN", "viewport": {"width": 1366, "height": 768}}
 
 
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 @pytest.fixture(scope="module")
 def server(real_pipeline):
     from qa.app import create_app, launch
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     demo = create_app(real_pipeline)
-    yield launch(demo, port=port, block=False)
+    yield launch(demo, port=_free_port(), block=False)
     demo.close()
 
 
@@ -129,6 +133,7 @@ def test_documents_tab_and_deep_link(ready, server):
     page.get_by_role("option", name=re.compile("上海市")).click()
     page.locator("#docs-view .doc-h").first.wait_for()
     assert "二、工作举措" in page.locator("#docs-view").inner_text()
+    page.locator("#docs-view summary").click()  # the clause outline
     _shot(page, "documents-tab.png", full_page=True)
     page.goto(f"{server}?doc=shanghai-2023-162&at=2500")
     target = page.locator("#docs-view section.target")
@@ -145,3 +150,27 @@ def test_phone_layout(page, server):
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 392, f"page scrolls sideways on a phone: {width}px"
     _shot(page, "phone.png")
+
+
+def test_page_opens_while_the_index_builds(page, real_pipeline):
+    from qa.app import create_app, launch
+
+    release = threading.Event()
+
+    def loader(status):
+        status("正在建立索引…")
+        release.wait(30)
+        return real_pipeline
+
+    demo = create_app(loader)
+    try:
+        page.goto(launch(demo, port=_free_port(), block=False))
+        page.get_by_text("正在建立索引").wait_for(timeout=15_000)
+        _shot(page, "loading.png")
+        release.set()
+        page.locator(".qa-status").wait_for(state="hidden", timeout=15_000)
+        page.locator("#qa-region input").click()
+        page.get_by_role("option", name="上海市").wait_for(timeout=5_000)
+    finally:
+        release.set()
+        demo.close()
