@@ -18,7 +18,9 @@ from qa.types import Answer, Citation, Document, Hit
 
 HOTLINE = "如需进一步确认，可拨打12333人力资源社会保障服务热线咨询。"
 SEARCH_K = 8
-MIN_COVERAGE = 0.5
+MIN_COVERAGE = 0.4
+# A term in at most this share of clauses is specific (妈妈岗), not generic (就业, 创业).
+SPECIFIC_DF = 0.12
 _SENTENCE = re.compile(r"[^。；;！？!?\n]+(?:[。；;！？!?]+[”’」）)]*|$)")
 
 
@@ -50,17 +52,28 @@ def _is_heading_sentence(text: str, hit: Hit) -> bool:
     return any(core == part or core.endswith(part) for part in hit.chunk.clause_path) or len(core) <= 12
 
 
-def rank_sentences(hits: list[Hit], intent: Intent) -> list[Sentence]:
-    """Score each sentence by the question terms it contains (longer terms weigh more)."""
+def rank_sentences(hits: list[Hit], intent: Intent, idf=None) -> list[Sentence]:
+    """Score sentences by the IDF of the question terms they contain.
+
+    Terms of the question itself count fully, synonym expansions half; a sentence stating
+    the asked kind of quantity and a better-ranked clause get a bonus.
+    """
+    idf = idf or (lambda t: float(len(t)))
+    core = set(intent.core_terms)
+    weights = {t: idf(t) * (1.0 if t in core else 0.5) for t in intent.terms}
     out = []
     for hit in hits:
         for s, e, text in split_sentences(hit):
             if _is_heading_sentence(text, hit):
                 continue
-            score = sum(len(t) for t in intent.terms if t in text)
-            if intent.unit_pattern and re.search(intent.unit_pattern, text):
-                score += 3
-            score += 2.0 / hit.rank
+            score = sum(w for t, w in weights.items() if t in text)
+            if intent.units and re.search(intent.unit_pattern, text):
+                score += 2.0
+            elif intent.wants_number and re.search(r"\d", text):
+                score += 1.0
+            if any(re.search(f, text) for f in intent.figures):
+                score += 5.0
+            score += 1.5 / hit.rank
             out.append(Sentence(hit, s, e, text, score))
     return sorted(out, key=lambda x: (-x.score, x.hit.rank, x.start))
 
@@ -68,8 +81,10 @@ def rank_sentences(hits: list[Hit], intent: Intent) -> list[Sentence]:
 class Composer:
     """Turns search results into an :class:`Answer`."""
 
-    def __init__(self, docs: dict[str, Document]) -> None:
+    def __init__(self, docs: dict[str, Document], *, idf=None, specific=None) -> None:
         self.docs = docs
+        self.idf = idf            # term -> inverse document frequency (None: term length)
+        self.specific = specific or (lambda t: False)  # term -> is it a rare, specific term
 
     def cite(self, hit: Hit, start: int, end: int) -> Citation | None:
         """A citation for ``doc.text[start:end]``, or None when it is not verbatim."""
@@ -86,7 +101,7 @@ class Composer:
     def compose(self, question: str, result: SearchResult, intent: Intent) -> Answer:
         hits = list(result.hits)
         scope = result.scopes[0]
-        why = refusal_reason(intent, hits, result)
+        why = refusal_reason(intent, hits, result, self.specific)
         if why:
             return self.refuse(question, why, hits, scope)
         if len(result.scopes) > 1:
@@ -99,8 +114,8 @@ class Composer:
                       region=scope.asked, notice=scope.note)
 
     def _pick(self, hits: list[Hit], intent: Intent, *, per_hit: int, limit: int) -> list[Sentence]:
-        ranked = rank_sentences(hits[:4 if intent.is_list else 3], intent)
-        if intent.unit_pattern:
+        ranked = rank_sentences(hits[:4 if intent.is_list else 3], intent, self.idf)
+        if intent.units:
             with_unit = [s for s in ranked if re.search(intent.unit_pattern, s.text)]
             ranked = with_unit + [s for s in ranked if s not in with_unit]
         picked, used = [], {}
@@ -117,7 +132,8 @@ class Composer:
         lines, citations = [], []
         for scope in result.scopes:
             hits = [h for h in result.hits if h.chunk.region in (scope.allowed or (h.chunk.region,))]
-            picked = self._pick(hits, intent, per_hit=1, limit=1)
+            nearest = [h for h in hits if scope.allowed and h.chunk.region == scope.allowed[0]]
+            picked = self._pick(nearest or hits, intent, per_hit=1, limit=1)
             cite = self.cite(picked[0].hit, picked[0].start, picked[0].end) if picked else None
             if cite:
                 citations.append(cite)
@@ -147,10 +163,10 @@ class Composer:
         return Answer(question, text, False, (), tuple(related), region=scope.asked, notice=scope.note)
 
 
-def refusal_reason(intent: Intent, hits: list[Hit], result: SearchResult) -> str:
+def refusal_reason(intent: Intent, hits: list[Hit], result: SearchResult, specific=lambda t: False) -> str:
     """Why the retrieved clauses do not answer the question ("" when they do)."""
     scope = result.scopes[0]
-    if intent.injection and (intent.unit_pattern or intent.figures or not intent.terms):
+    if intent.injection and (intent.units or intent.figures or not intent.terms):
         return "问题要求忽略规则或编造内容，本服务只引用文件原文"
     if not hits:
         return f"{scope.asked or '所选范围'}没有可用的文件条款"
@@ -162,27 +178,42 @@ def refusal_reason(intent: Intent, hits: list[Hit], result: SearchResult) -> str
         missing = "、".join(t for t in absent if not any(t != u and t in u for u in absent))[:40]
         return f"现有政策文件没有涉及“{missing}”" if missing else "现有政策文件没有涉及所问内容"
     for figure in intent.figures:
-        if not any(figure in h.chunk.text for h in hits):
-            return f"文件中没有“{figure}”这一数额"
-    if intent.unit_pattern and not _stated(intent, hits[:3]):
-        return f"文件提到了相关政策，但没有规定具体的{intent.unit_name}"
+        if not any(re.search(figure, h.chunk.text) for h in hits):
+            shown = re.sub(r"\(\?<!\[\\d\.\]\)|\\s\*|\\", "", figure)
+            return f"文件中没有“{shown}”这一数额"
+    for name, pattern in intent.units:
+        if not _stated(intent, hits[:3], pattern, specific):
+            return f"文件提到了相关政策，但没有规定具体的{name}"
     return ""
 
 
+def _found(term: str, texts: list[str]) -> bool:
+    """A term, or one of its character bigrams for longer words, occurs in the texts."""
+    if any(term in x for x in texts):
+        return True
+    grams = [term[i:i + 2] for i in range(len(term) - 1)] if len(term) >= 3 else []
+    return any(g in x for g in grams for x in texts)
+
+
 def coverage(intent: Intent, texts: list[str]) -> float:
-    """Share of the question's core terms found in the retrieved clauses."""
+    """Share of the question's core terms (or their expansions) found in the clauses."""
     if not intent.core_terms:
         return 1.0
-    found = sum(1 for t in intent.core_terms if any(t in x for x in texts)
-                or any(e in x for e in intent.expansions.get(t, ()) for x in texts))
+    found = sum(1 for t in intent.core_terms if any(_found(v, texts) for v in intent.variants(t)))
     return found / len(intent.core_terms)
 
 
-def _stated(intent: Intent, hits: list[Hit]) -> bool:
-    """Whether some sentence states a quantity of the asked kind next to a question term."""
+def _stated(intent: Intent, hits: list[Hit], pattern: str, specific) -> bool:
+    """Whether a sentence states the asked quantity next to the question's subject.
+
+    The subject is the question's specific terms (rare in the corpus, e.g. 妈妈岗) when it
+    has any, so 450元 of a 社保补贴 sentence does not answer a 妈妈岗 question.
+    """
+    subject = [v for t in intent.core_terms if specific(t) for v in intent.variants(t)]
+    subject = subject or list(intent.subject_terms)
     for hit in hits:
         for _, _, text in split_sentences(hit):
-            if re.search(intent.unit_pattern, text) and any(t in text for t in intent.subject_terms):
+            if re.search(pattern, text) and any(t in text for t in subject):
                 return True
     return False
 
@@ -190,7 +221,10 @@ def _stated(intent: Intent, hits: list[Hit]) -> bool:
 def _direct_text(citations: tuple[Citation, ...], scope, intent: Intent) -> str:
     top = citations[0]
     if scope.asked and top.fallback:
-        lead = (f"{scope.own}文件未规定此项；" if scope.own else f"{scope.asked}没有收录本地文件；")
+        lead = f"{scope.own}文件未规定此项；" if scope.own else f"{scope.asked}没有收录本地文件；"
+        nearest = scope.allowed[0] if scope.allowed else ""
+        if nearest and nearest not in (scope.own, top.region):
+            lead += f"{nearest}文件未规定此项；"
         lead += f"{top.region}文件规定："
     elif scope.asked:
         lead = (f"{scope.note}。" if scope.note else "") + f"{top.region}文件规定："

@@ -10,6 +10,7 @@ LaTeX characters, because the chatbot renders Markdown: a question cannot inject
 """
 
 import inspect
+import logging
 import os
 import re
 import threading
@@ -26,6 +27,7 @@ EXAMPLES = ("我在浦东开奶茶店能贷多少款？利息谁出？", "深圳
 # lock serialises the ~100 ms of model work, so more would only add threads.
 CONCURRENCY = 16
 SEARCH_K = 20
+INTERNAL_ERROR = "系统出错，未能完成本次查询，请稍后再试；也可拨打12333人力资源社会保障服务热线咨询。"
 # Characters the chatbot's Markdown/LaTeX renderer would interpret, as HTML entities.
 _MD_ENTITIES = {c: f"&#{ord(c)};" for c in "\\`*_{}[]()#+-!|~$<>&\"'"}
 _MD_ENTITIES["\n"] = "<br>"
@@ -293,31 +295,38 @@ def _region_arg(region: str | None) -> str | None:
 def api_ask(lazy: LazyPipeline, question: str, region: str | None = None,
             history: list | None = None) -> dict:
     """/ask: the answer with its citations; a bad question gives ok=False and a Chinese error."""
-    from qa.retrieve import QueryError
-
-    p = lazy.get()
     try:
+        p = lazy.get()
         ans = p.ask(question, region=_region_arg(region), history=_plain_history(history))
-    except QueryError as exc:
-        return {"ok": False, "error": str(exc), "question": str(question)[:500], "citations": [], "related": []}
-    return answer_dict(p, ans)
+        return answer_dict(p, ans)
+    except Exception as exc:  # noqa: BLE001 - a message for the user, the traceback to the log
+        return {"ok": False, "error": _user_error(exc), "question": str(question)[:500],
+                "citations": [], "related": []}
 
 
 def api_search(lazy: LazyPipeline, query: str, region: str | None = None, level: str | None = None,
                doc_id: str | None = None, topic: str | None = None, k: int = SEARCH_K) -> dict:
     """/search: ranked clauses; filters are optional ("" or 全部 = no filter)."""
-    from qa.retrieve import QueryError
-
-    p = lazy.get()
     none = ("", ALL, None)
     try:
+        p = lazy.get()
         result = p.search(query, region=_region_arg(region), k=int(k),
                           level=None if level in none else level,
                           doc_id=None if doc_id in none else doc_id,
                           topic=None if topic in none else topic)
-    except QueryError as exc:
-        return {"ok": False, "error": str(exc), "query": str(query)[:500], "notes": [], "hits": []}
-    return search_dict(p, result)
+        return search_dict(p, result)
+    except Exception as exc:  # noqa: BLE001
+        return {"ok": False, "error": _user_error(exc), "query": str(query)[:500], "notes": [], "hits": []}
+
+
+def _user_error(exc: Exception) -> str:
+    """QueryError and loading messages are for users; anything else is logged, not shown."""
+    from qa.retrieve import QueryError
+
+    if isinstance(exc, (QueryError, TimeoutError)) or str(exc).startswith("加载失败"):
+        return str(exc)
+    logging.getLogger(__name__).exception("request failed")
+    return INTERNAL_ERROR
 
 
 def _plain_history(history) -> list[dict]:
@@ -338,15 +347,13 @@ def chat_turn(lazy: LazyPipeline, question: str, region: str, state: dict):
     shown = esc(question.strip() if isinstance(question, str) else "")
     state["messages"].append({"role": "user", "content": f"<div>{shown}</div>"})
     yield state["messages"] + [{"role": "assistant", "content": "正在查找相关文件…"}], state, ""
-    from qa.retrieve import QueryError
-
-    p = lazy.get()
     try:
+        p = lazy.get()
         ans = p.ask(question, region=_region_arg(region), history=state["history"])
         reply = answer_html(p, ans)
         state["history"] += [{"role": "user", "content": question}, {"role": "assistant", "content": ans.text}]
-    except QueryError as exc:
-        reply = f'<div class="qa-notice">{esc(exc)}</div>'
+    except Exception as exc:  # noqa: BLE001
+        reply = f'<div class="qa-notice">{esc(_user_error(exc))}</div>'
     state["messages"].append({"role": "assistant", "content": reply})
     yield state["messages"], state, ""
 
@@ -395,12 +402,13 @@ def create_app(pipeline_or_loader):
                     [gr.skip()] * len(choosers)
             return [gr.HTML(visible=False), gr.Timer(active=False)] + _choices(gr, lazy.get())
 
-        timer.tick(refresh, None, [status, timer] + choosers, **private)
+        quiet = {"show_progress": "hidden", **private}
+        timer.tick(refresh, None, [status, timer] + choosers, **quiet)
 
         def open_from_query(request: gr.Request):
             return _open_from_query(gr, lazy, dict(request.query_params) if request else {})
 
-        demo.load(refresh, None, [status, timer] + choosers, **private).then(
+        demo.load(refresh, None, [status, timer] + choosers, **quiet).then(
             open_from_query, None, [tabs, docs_ui["doc"], docs_ui["view"]], **private).then(
             None, None, None, js=SCROLL_JS, **private)
         _register_api(gr, lazy)
@@ -425,7 +433,7 @@ def _register_api(gr, lazy: LazyPipeline) -> None:
 
 
 def _status_html(lazy: LazyPipeline) -> str:
-    text = lazy.error or f"⏳ {lazy.status}（首次启动需建立索引，约半分钟到一分钟，页面会自动刷新）"
+    text = lazy.error or f"{lazy.status}（首次启动需建立索引，约半分钟到一分钟，完成后即可提问）"
     return f'<div class="qa-status">{esc(text)}</div>'
 
 

@@ -67,7 +67,8 @@ class Pipeline:
             from qa.chain import make_chat_model
 
             llm = make_chat_model(config)
-        return cls(config, docs, retriever, Composer({d.id: d for d in docs}), llm=llm)
+        composer = Composer({d.id: d for d in docs}, idf=retriever.idf, specific=retriever.is_specific)
+        return cls(config, docs, retriever, composer, llm=llm)
 
     def search(self, query: str, **kwargs):
         """Ranked clauses (see :meth:`qa.retrieve.Retriever.search`)."""

@@ -20,6 +20,12 @@ RRF_K = 60
 # Bonus for the asked region's own document, in units of a rank-1 RRF contribution.
 OWN_BONUS = 0.5
 _HAS_TEXT = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
+# Several places named: a comparison only with a comparing word; otherwise the place the
+# asker is in (after 在/到/来…) is the scope and the others are context (我是香港人，在天河…).
+_COMPARE = re.compile(r"比较|对比|区别|不同|差别|差异|分别|各自|相比|一样|哪个(?:更|好|多|高)|和.{1,8}(?:比|呢)|vs", re.I)
+_LOCATED = re.compile(r"(?:在|到|来|去|回|住|于)$")
+# "Which region says X?" names places as part of X, not as a filter.
+_WHICH_REGION = re.compile(r"哪里|哪儿|哪个地方|哪个城市|哪个省|哪些地方|哪些城市|哪些省|哪地|哪个文件|哪份文件")
 
 
 class QueryError(ValueError):
@@ -74,6 +80,22 @@ class Retriever:
         self.user_dict = user_dict
         self.topics = topics or {}
         self._row_of = {c.id: r for r, c in enumerate(index.rows)}
+        self._df: dict[str, int] = {}
+
+    # -- term statistics -------------------------------------------------------------
+    def doc_freq(self, term: str) -> int:
+        """Number of indexed clauses containing the token ``term`` (from the BM25 index)."""
+        if term not in self._df:
+            self._df[term] = int((self.index.bm25.scores([term]) > 0).sum())
+        return self._df[term]
+
+    def idf(self, term: str) -> float:
+        n = max(1, len(self.index.rows))
+        return float(np.log(1.0 + n / (1 + self.doc_freq(term))))
+
+    def is_specific(self, term: str) -> bool:
+        """A term found in few clauses (妈妈岗), as opposed to 就业 or 创业."""
+        return 0 < self.doc_freq(term) <= max(2, 0.12 * len(self.index.rows))
 
     # -- regions ---------------------------------------------------------------------
     def scopes(self, question: str, region: str | None = None) -> tuple[Scope, ...]:
@@ -84,20 +106,35 @@ class Retriever:
             except (KeyError, ValueError):
                 raise QueryError(f"未知地区：{region}。请填写省、市或区县名称，如 上海市、广州市、番禺区。") from None
         else:
-            names = self.gazetteer.resolve(question)
+            names = self._named_regions(question)
         return tuple(self.scope_of(n) for n in names) or (Scope(),)
+
+    def _named_regions(self, question: str) -> tuple[str, ...]:
+        if _WHICH_REGION.search(question):
+            return ()
+        mentions = self.gazetteer.mentions(question)
+        joined = any(re.fullmatch(r"\s*(?:和|与|跟|及|以及|、|同|还是|对比|比)\s*", question[a[1]:b[0]])
+                     for a, b in zip(mentions, mentions[1:]))
+        if _COMPARE.search(question) or joined:
+            mentioned = tuple(dict.fromkeys(n for _, _, n in mentions))
+            if len(mentioned) > 1:
+                return mentioned
+        names = self.gazetteer.resolve(question)
+        if len(names) <= 1:
+            return names
+        located = [n for s, _, n in self.gazetteer.mentions(question)
+                   if n in names and _LOCATED.search(question[max(0, s - 2):s])]
+        with_docs = [n for n in names if n in self.doc_regions or
+                     any(r in self.doc_regions for r in self.gazetteer.chain(n)[1:-1])]
+        return ((located or with_docs or list(names))[0],)
 
     def scope_of(self, name: str) -> Scope:
         chain = self.gazetteer.chain(name)
         allowed = tuple(r for r in chain if r in self.doc_regions)
         if not allowed:
             return Scope(name, "", (), f"{name}及其上级地区均无收录文件")
-        own = allowed[0]
-        level = self.gazetteer.get(name).level
-        # A district is governed by its city's (or municipality's) document.
-        if own == name or (level == "区" and own == chain[1]):
-            note = "" if own == name else f"{name}属{own}，适用{own}文件"
-            return Scope(name, own, allowed, note)
+        if allowed[0] == name:
+            return Scope(name, name, allowed, "")
         return Scope(name, "", allowed, f"{name}没有收录本地文件，以下为上级（{'、'.join(allowed)}）文件的规定")
 
     def strip_regions(self, question: str) -> str:
@@ -164,9 +201,13 @@ class Retriever:
             for rank, row in enumerate(ranking):
                 fused[row] = fused.get(row, 0.0) + 1.0 / (RRF_K + rank + 1)
         cos_of = {int(i): float(c) for i, c in zip(ids[0], cos[0]) if i >= 0}
+        # The nearest region on the chain first, then its parent's, then 全国.
+        tiers = len(scope.allowed)
         for row in fused:
-            if scope.own and self.index.rows[row].region == scope.own:
-                fused[row] += OWN_BONUS / (RRF_K + 1)
+            region = self.index.rows[row].region
+            if tiers > 1 and region in scope.allowed:
+                share = (tiers - 1 - scope.allowed.index(region)) / (tiers - 1)
+                fused[row] += OWN_BONUS * share / (RRF_K + 1)
         order = sorted(fused, key=lambda r: (-fused[r], r))[:k]
         hits = [Hit(self.index.rows[r], fused[r], i + 1, scope.role(self.index.rows[r].region))
                 for i, r in enumerate(order)]

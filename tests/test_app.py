@@ -149,6 +149,19 @@ def test_unknown_region_is_an_error_not_a_traceback(lazy):
     assert not out["ok"] and out["error"] == "未知地区：火星。"
 
 
+def test_a_failing_pipeline_gives_a_message_not_a_traceback(lazy, fake, monkeypatch, caplog):
+    def boom(*a, **k):
+        raise KeyError("subject_terms")
+
+    monkeypatch.setattr(fake, "ask", boom)
+    monkeypatch.setattr(fake, "search", boom)
+    assert app.api_ask(lazy, "能贷多少？")["error"] == app.INTERNAL_ERROR
+    assert app.api_search(lazy, "贷款")["error"] == app.INTERNAL_ERROR
+    *_, (messages, state, _) = app.chat_turn(lazy, "能贷多少？", "自动识别", {"messages": [], "history": []})
+    assert "系统出错" in messages[-1]["content"] and "subject_terms" not in messages[-1]["content"]
+    assert "subject_terms" in caplog.text  # logged for the operator
+
+
 def test_answer_html_escapes_everything(fake):
     html = app.answer_html(fake, fake.ask("能贷多少？"))
     assert "<script>" not in html and "&#60;script&#62;" in html and "**" not in html

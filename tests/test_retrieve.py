@@ -22,11 +22,25 @@ def test_bad_queries_through_search(real_pipeline):
 
 def test_city_district_gets_its_city_document_first(real_pipeline):
     res = real_pipeline.search("番禺的创业孵化基地有没有免费空间", k=5)
-    assert res.scopes[0].asked == "番禺区" and res.scopes[0].own == "广州市"
+    scope = res.scopes[0]
+    assert (scope.asked, scope.own, scope.allowed) == ("番禺区", "", ("广州市", "全国"))
     regions = [h.chunk.region for h in res.hits]
     assert set(regions) <= {"广州市", "全国"}  # never 肇庆市, a sibling under 广东省
-    assert regions[0] == "广州市" and res.hits[0].region_role == "own"
-    assert all(h.region_role == ("own" if h.chunk.region == "广州市" else "fallback") for h in res.hits)
+    assert regions[0] == "广州市"
+    assert all(h.region_role == "fallback" for h in res.hits)  # 番禺 has no document of its own
+
+
+def test_region_with_its_own_document_is_own(real_pipeline):
+    res = real_pipeline.search("羊城创业担保贷款电子化审批", k=5)
+    assert res.scopes[0].own == "广州市"
+    assert res.hits[0].chunk.region == "广州市" and res.hits[0].region_role == "own"
+
+
+def test_several_places_without_comparison_use_where_the_asker_is(real_pipeline):
+    res = real_pipeline.search("我是香港人，想在天河区创业，有什么青年创业平台", k=3)
+    assert [s.asked for s in res.scopes] == ["天河区"]
+    res = real_pipeline.search("哪里提了要跟江苏搞沪苏合作", k=3)
+    assert res.scopes[0].asked == "" and res.hits[0].chunk.region == "上海市"
 
 
 def test_region_without_document_falls_back_to_national_and_says_so(real_pipeline):

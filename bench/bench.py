@@ -1,0 +1,263 @@
+"""Speed and memory of the real pipeline on the real corpus with the default model.
+
+    python -m bench.bench [--reps 5] [--out bench/out]
+
+Measures (warm = model and index loaded, one warm-up pass done):
+
+* index build into a fresh directory (embedding every clause, FAISS, BM25, write) and chunks/s;
+* warm per-question latency of ``Pipeline.search`` (k=8, as the composer asks) and of
+  ``Pipeline.ask`` over every gold question, p50/p95/p99 per repetition, medians reported;
+* batch throughput: the ``qa ask --jsonl`` loop in-process (parse line, ask, serialize);
+* cold start of ``qa ask`` as a subprocess (process start -> answer printed), index present,
+  OS page cache warm; median of 5;
+* peak RSS (ru_maxrss) of this process and of the subprocess.
+
+Writes ``<out>/bench.json`` and ``<out>/bench.md`` and prints PASS/MISS per goal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench.util import maxrss_mb, median_summary, rss_mb, summarize, time_each, verdict
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLD = ROOT / "eval" / "gold.jsonl"
+GOALS = {  # metric key -> (goal, unit, label)
+    "answer_p95_ms": (100.0, "ms", "warm answer p95"),
+    "search_p95_ms": (50.0, "ms", "warm search p95"),
+    "cold_ask_s": (3.0, "s", "cold `qa ask` (subprocess)"),
+    "build_s": (60.0, "s", "index build (fresh dir)"),
+}
+
+
+def gold_questions() -> list[dict]:
+    return [json.loads(line) for line in GOLD.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _machine() -> dict:
+    try:
+        load = os.getloadavg()
+    except OSError:
+        load = ()
+    return {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform(),
+            "loadavg_at_start": [round(x, 2) for x in load]}
+
+
+def bench_build(out: Path, embedder, reps: int) -> tuple[dict, Path]:
+    """Build into fresh index dirs ``reps`` times; the first one is kept for serving."""
+    from qa.config import Config
+    from qa.index import build_index
+
+    times, report = [], None
+    keep = out / "index"
+    for i in range(reps):
+        d = keep if i == 0 else out / f"index-tmp-{i}"
+        shutil.rmtree(d, ignore_errors=True)
+        report = build_index(Config(index_dir=d), embedder)
+        times.append(report.seconds)
+        if i:
+            shutil.rmtree(d, ignore_errors=True)
+        print(f"  build {i + 1}/{reps}: {report.seconds:.1f} s ({report.n_chunks} chunks, "
+              f"{report.n_rows} rows embedded {report.embedded})", flush=True)
+    med = statistics.median(times)
+    return {"seconds_each": [round(t, 2) for t in times], "seconds_median": round(med, 2),
+            "n_chunks": report.n_chunks, "n_rows": report.n_rows,
+            "chunks_per_s": round(report.n_chunks / med, 2), "rows_per_s": round(report.n_rows / med, 2),
+            "note": "build_index() in-process with the model already loaded: chunking, embedding every "
+                    "indexed clause (no cache: fresh directory), FAISS, BM25 (jieba), writing files"}, keep
+
+
+def bench_warm(pipeline, questions: list[dict], reps: int) -> dict:
+    from qa.answer import SEARCH_K
+    from qa.cli import answer_json
+
+    qs = [q["question"] for q in questions]
+    # Warm-up pass: jieba dictionaries, first-call allocations, caches.
+    for q in qs:
+        pipeline.ask(q)
+    search_runs, answer_runs, batch_qps, answer_meta = [], [], [], []
+    search_cpu_runs, answer_cpu_runs = [], []
+    lines = [json.dumps({"id": q["id"], "question": q["question"]}, ensure_ascii=False) for q in questions]
+    for r in range(reps):
+        cpu: list[float] = []
+        search_runs.append(summarize(time_each(lambda q: pipeline.search(q, k=SEARCH_K), qs, cpu)))
+        search_cpu_runs.append(summarize(cpu))
+        metas, cpu = [], []
+
+        def ask(q):
+            metas.append(pipeline.ask(q).meta["latency_ms"])
+
+        answer_runs.append(summarize(time_each(ask, qs, cpu)))
+        answer_cpu_runs.append(summarize(cpu))
+        answer_meta.append(summarize(metas))
+        # The `qa ask --jsonl` loop of qa.cli._ask_batch, in-process, output to a buffer.
+        sink = io.StringIO()
+        t0 = time.perf_counter()
+        for line in lines:
+            item = json.loads(line)
+            ans = pipeline.ask(item["question"], region=item.get("region"))
+            sink.write(json.dumps(answer_json(ans, id_=item["id"]), ensure_ascii=False) + "\n")
+        batch_qps.append(len(lines) / (time.perf_counter() - t0))
+        print(f"  rep {r + 1}/{reps}: search p95 {search_runs[-1]['p95']:.1f} ms, answer p95 "
+              f"{answer_runs[-1]['p95']:.1f} ms, batch {batch_qps[-1]:.1f} q/s", flush=True)
+    return {
+        "questions": len(qs), "k": SEARCH_K,
+        "search_ms": median_summary(search_runs), "answer_ms": median_summary(answer_runs),
+        "answer_meta_latency_ms": median_summary(answer_meta),
+        "search_cpu_ms": median_summary(search_cpu_runs), "answer_cpu_ms": median_summary(answer_cpu_runs),
+        "search_runs": search_runs, "answer_runs": answer_runs,
+        "batch_qps_each": [round(x, 2) for x in batch_qps], "batch_qps_median": round(statistics.median(batch_qps), 2),
+    }
+
+
+def _qa_command() -> list[str]:
+    script = Path(sys.executable).with_name("qa")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "qa"]
+
+
+def bench_cold(index_dir: Path, question: str, reps: int) -> dict:
+    """``qa ask`` as a fresh process: wall time to the printed answer, and its peak RSS."""
+    env = dict(os.environ, QA_ON_STALE="fail", HF_HUB_OFFLINE="1", PYTHONDONTWRITEBYTECODE="1")
+    cmd = _qa_command() + ["--index-dir", str(index_dir), "ask", question]
+    first_line, exit_s, rss, cpu_s = [], [], [], []
+    for i in range(reps):
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=ROOT)
+        first = proc.stdout.readline()
+        t_first = time.perf_counter() - t0
+        rest = proc.stdout.read()
+        err = proc.stderr.read()
+        _, status, usage = os.wait4(proc.pid, 0)
+        t_exit = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode not in (0, 2) or not first:
+            raise RuntimeError(f"qa ask failed ({proc.returncode}): {err.decode(errors='replace')[-500:]}")
+        first_line.append(t_first)
+        exit_s.append(t_exit)
+        rss.append(usage.ru_maxrss / 1024)
+        cpu_s.append(usage.ru_utime + usage.ru_stime)
+        print(f"  cold {i + 1}/{reps}: answer printed after {t_first:.2f} s, exit {t_exit:.2f} s, "
+              f"peak RSS {rss[-1]:.0f} MiB", flush=True)
+        del rest
+    stages = []
+    for _ in range(min(3, reps)):
+        probe = subprocess.run([sys.executable, "-m", "bench.cold_probe", str(index_dir), question],
+                               capture_output=True, text=True, env=env, cwd=ROOT, check=True)
+        stages.append(json.loads(probe.stdout.strip().splitlines()[-1]))
+    stage_median = {k: round(statistics.median(s[k] for s in stages), 3) for k in stages[0]}
+    print(f"  cold stages (s since start, median): {stage_median}", flush=True)
+    return {"command": " ".join(cmd[:1] + ["--index-dir", "<index>", "ask", "<question>"]),
+            "cpu_s_median": round(statistics.median(cpu_s), 3),
+            "stages_s_since_start": stage_median,
+            "question": question,
+            "first_output_s_each": [round(x, 3) for x in first_line],
+            "first_output_s_median": round(statistics.median(first_line), 3),
+            "exit_s_median": round(statistics.median(exit_s), 3),
+            "peak_rss_mib_median": round(statistics.median(rss), 1),
+            "note": "index present, QA_ON_STALE=fail, OS page cache warm (files read before)"}
+
+
+def render_md(res: dict) -> str:
+    w, b, c = res["warm"], res["build"], res["cold"]
+    lines = [
+        "# policy-qa benchmark (real corpus, default model)", "",
+        f"Model `{res['model']}`, {b['n_chunks']} chunks / {b['n_rows']} indexed rows, "
+        f"{w['questions']} gold questions, {res['reps']} repetitions (medians of per-rep percentiles). "
+        f"Machine: {res['machine']['cpus']} CPUs, load average at start {res['machine']['loadavg_at_start']} "
+        "(other processes were running; numbers are medians).", "",
+        "| metric | p50 | p95 | p99 | mean | max |", "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, key in (("search (k=8), ms", "search_ms"), ("answer (`ask`), ms", "answer_ms")):
+        s = w[key]
+        lines.append(f"| {name} | {s['p50']:.1f} | {s['p95']:.1f} | {s['p99']:.1f} | {s['mean']:.1f} | {s['max']:.1f} |")
+    for name, key in (("search, CPU ms of this process", "search_cpu_ms"), ("answer, CPU ms of this process", "answer_cpu_ms")):
+        s = w[key]
+        lines.append(f"| {name} | {s['p50']:.1f} | {s['p95']:.1f} | {s['p99']:.1f} | {s['mean']:.1f} | {s['max']:.1f} |")
+    lines += [
+        "", "| metric | value |", "|---|---:|",
+        f"| batch throughput (`qa ask --jsonl` loop, in-process) | {w['batch_qps_median']:.1f} questions/s |",
+        f"| cold `qa ask` subprocess: start → answer printed (median of {len(c['first_output_s_each'])}) | {c['first_output_s_median']:.2f} s |",
+        f"| cold `qa ask` subprocess: start → exit | {c['exit_s_median']:.2f} s (CPU {c['cpu_s_median']:.2f} s) |",
+        "| cold stages, s since process start (median of 3 probes) | "
+        + ", ".join(f"{k} {v:.2f}" for k, v in c["stages_s_since_start"].items()) + " |",
+        f"| index build, fresh dir (median of {len(b['seconds_each'])}) | {b['seconds_median']:.1f} s |",
+        f"| build rate | {b['chunks_per_s']:.1f} chunks/s ({b['rows_per_s']:.1f} embedded rows/s) |",
+        f"| model load (in-process) | {res['model_load_s']:.2f} s |",
+        f"| pipeline load (index present, model loaded) | {res['pipeline_load_s']:.2f} s |",
+        f"| peak RSS, benchmark process (ru_maxrss) | {res['rss']['peak_mib']:.0f} MiB |",
+        f"| RSS after loading pipeline / after warm runs | {res['rss']['after_load_mib']:.0f} / {res['rss']['after_warm_mib']:.0f} MiB |",
+        f"| peak RSS, `qa ask` subprocess | {c['peak_rss_mib_median']:.0f} MiB |",
+        "", "## Goals", "",
+    ]
+    lines += [f"- {g}" for g in res["goals"]]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--reps", type=int, default=5, help="repetitions of the warm runs (default 5)")
+    ap.add_argument("--build-reps", type=int, default=3, help="index builds (default 3)")
+    ap.add_argument("--cold-reps", type=int, default=5, help="cold subprocess runs (default 5)")
+    ap.add_argument("--out", default=str(ROOT / "bench" / "out"))
+    args = ap.parse_args(argv)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+    from qa.config import Config
+    from qa.embedding import load_embedder
+    from qa.pipeline import Pipeline
+    from qa.store_faiss import set_threads
+
+    config = Config()
+    set_threads(config.threads)
+    t0 = time.perf_counter()
+    embedder = load_embedder(config.model_name, threads=config.threads)
+    model_load = time.perf_counter() - t0
+    print(f"model {embedder.name} loaded in {model_load:.2f} s", flush=True)
+    print("index build:", flush=True)
+    build, index_dir = bench_build(out, embedder, max(1, args.build_reps))
+    t0 = time.perf_counter()
+    pipeline = Pipeline.load(Config(index_dir=index_dir, on_stale="fail"), embedder=embedder)
+    pipeline_load = time.perf_counter() - t0
+    after_load = rss_mb()
+    questions = gold_questions()
+    print(f"warm runs over {len(questions)} gold questions:", flush=True)
+    warm = bench_warm(pipeline, questions, max(1, args.reps))
+    after_warm = rss_mb()
+    print("cold start:", flush=True)
+    cold = bench_cold(index_dir, "我在四会开个小公司，能申请多少创业担保贷款？", max(1, args.cold_reps))
+    values = {"answer_p95_ms": warm["answer_ms"]["p95"], "search_p95_ms": warm["search_ms"]["p95"],
+              "cold_ask_s": cold["first_output_s_median"], "build_s": build["seconds_median"]}
+    goals = [f"{label} ≤ {goal:g} {unit}: {verdict(values[key], goal)}"
+             for key, (goal, unit, label) in GOALS.items()]
+    res = {
+        "model": embedder.name, "reps": args.reps, "machine": _machine(),
+        "model_load_s": round(model_load, 3), "pipeline_load_s": round(pipeline_load, 3),
+        "build": build, "warm": warm, "cold": cold,
+        "rss": {"peak_mib": round(maxrss_mb(), 1), "after_load_mib": round(after_load, 1),
+                "after_warm_mib": round(after_warm, 1),
+                "note": "peak includes the index builds (model inference) in this process"},
+        "values": values, "goals": goals,
+    }
+    (out / "bench.json").write_text(json.dumps(res, ensure_ascii=False, indent=1))
+    md = render_md(res)
+    (out / "bench.md").write_text(md, encoding="utf-8")
+    print()
+    print(md)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
