@@ -156,7 +156,8 @@ def generate(docs: Sequence[Document], rows: Sequence[Chunk], n: int, gazetteer,
                 real = by_id[doc_id]
                 if real.region not in renamers:
                     renamers[real.region] = _renamer(gazetteer, real.region)
-                pattern, _ = renamers[real.region]
+                # A re-issue by the original region keeps the text's own names.
+                pattern = None if region == real.region else renamers[real.region][0]
                 mapping: dict[str, str] = {}
                 order = list(drows)
                 rng.shuffle(order)

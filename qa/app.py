@@ -344,7 +344,8 @@ def _plain_history(history) -> list[dict]:
 def chat_turn(lazy: LazyPipeline, question: str, region: str, state: dict):
     """Generator for the 问答 tab: show the question at once, then the answer and its cards."""
     state = {"messages": list(state["messages"]), "history": list(state["history"])}
-    shown = esc(question.strip() if isinstance(question, str) else "")
+    shown = question.strip() if isinstance(question, str) else ""
+    shown = esc(shown if len(shown) <= 600 else shown[:600] + "…")  # the full text is not echoed
     state["messages"].append({"role": "user", "content": f"<div>{shown}</div>"})
     yield state["messages"] + [{"role": "assistant", "content": "正在查找相关文件…"}], state, ""
     try:

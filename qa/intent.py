@@ -51,6 +51,12 @@ class Intent:
     asks_own_document: bool = False
 
     @property
+    def subject_terms(self) -> tuple[str, ...]:
+        """Every term that can name what the question is about (with expansions)."""
+        extra = tuple(t for ts in self.expansions.values() for t in ts)
+        return tuple(dict.fromkeys(self.core_terms + extra + self.terms))
+
+    @property
     def unit_name(self) -> str:
         return "、".join(name for name, _ in self.units)
 

@@ -57,7 +57,14 @@ class Pipeline:
                 raise IndexError_(f"{why}。请运行 `qa index` 重建索引。")
             say(f"正在建立索引…（{why}）")
             build_index(config, embedder, docs=docs)
-        index = load_index(config.index_dir, config.vector_backend, milvus_token=config.milvus_token)
+        try:
+            index = load_index(config.index_dir, config.vector_backend, milvus_token=config.milvus_token)
+        except IndexError_:
+            if config.on_stale == "fail":
+                raise
+            say("索引已损坏，正在重建索引…")
+            build_index(config, embedder, docs=docs)
+            index = load_index(config.index_dir, config.vector_backend, milvus_token=config.milvus_token)
         synonyms_file = config.corpus_dir / "synonyms.toml"
         retriever = Retriever(index, embedder, gazetteer, docs, synonyms=load_synonyms(synonyms_file),
                               user_dict=str(config.corpus_dir / "policy_terms.txt"),

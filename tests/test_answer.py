@@ -161,3 +161,12 @@ def test_prompt_templates_require_their_variables():
     with pytest.raises(KeyError, match="clauses"):
         render("answer_user", question="q", draft="d", scope_note="n")
     assert "问题：q" in render("answer_user", question="q", draft="d", scope_note="n", clauses="c")
+
+
+def test_intent_terms_include_expansions():
+    from qa.intent import Intent, figure_patterns
+
+    i = Intent(terms=("奶茶", "创业"), core_terms=("奶茶",), expansions={"奶茶": ("创业",)})
+    assert i.subject_terms == ("奶茶", "创业") and i.variants("奶茶") == ("奶茶", "创业")
+    (pat,) = figure_patterns("补贴450块对吗")
+    assert re.search(pat, "按每人每月450元标准") and not re.search(pat, "按每人每月1450元标准")

@@ -87,6 +87,10 @@ def test_corrupt_index_fails_loudly(config):
         load_index(config.index_dir)
     with pytest.raises(IndexError_, match="qa index"):
         load_index(config.index_dir.parent / "nowhere")
+    # The pipeline rebuilds a corrupt index by default and says so.
+    messages = []
+    p = Pipeline.load(config, embedder=CountingEmbedder(), status=messages.append)
+    assert "索引已损坏" in messages[0] and len(p.retriever.index.rows) > 0
 
 
 def test_incremental_rebuild_embeds_only_changed_chunks(config):
