@@ -35,7 +35,7 @@ from bench.util import maxrss_mb, median_summary, percentile, rss_mb, summarize,
 
 ROOT = Path(__file__).resolve().parent.parent
 K = 10
-EF_GRID = (16, 32, 64, 128, 256, 512)
+EF_GRID = (16, 32, 64, 128, 256, 512, 1024)
 RECALL_GOAL = 0.95
 SIGMA = 0.02
 
@@ -131,6 +131,17 @@ def timed_queries(fn, n: int, reps: int) -> tuple[dict, dict, list]:
     return median_summary(walls), median_summary(cpus), results
 
 
+def source_recall(exact_ids, got_ids, source: np.ndarray) -> float:
+    """Recall over the real clauses the hits copy (which clause is found, not which copy)."""
+    r = []
+    for e, g in zip(exact_ids, got_ids):
+        e = {int(source[x]) for x in e if x >= 0}
+        g = {int(source[x]) for x in g if x >= 0}
+        if e:
+            r.append(len(e & g) / len(e))
+    return round(float(np.mean(r)), 4)
+
+
 def recall_at_k(exact_ids, got_ids, exact_scores=None, got_scores=None) -> dict:
     """Mean |exact ∩ got| / |exact| (ids), and a tie-tolerant variant: share of returned
     scores ≥ the k-th exact score (near-duplicate copies tie within float noise)."""
@@ -201,7 +212,7 @@ def run_size(ctx: Ctx, n: int, args) -> dict:
 
     res: dict = {"n": n, "vectors": f"synthetic: real clause vector + N(0, {SIGMA}²) per dim, renormalized"}
     say = lambda msg: print(f"[{n:>8}] {msg}", flush=True)  # noqa: E731
-    reps, nq = args.reps, len(ctx.questions)
+    reps, nq = (args.reps if n < 500_000 else min(args.reps, 2)), len(ctx.questions)
     qv = ctx.qvecs
     rss0 = rss_mb()
     t0 = time.perf_counter()
@@ -255,33 +266,57 @@ def run_size(ctx: Ctx, n: int, args) -> dict:
     grid = {}
     for ef in EF_GRID:
         hnsw.ef_search = ef
+        if ef > 512 and grid[512]["recall"] >= RECALL_GOAL:
+            continue
         w, c, got = timed_queries(lambda i: hnsw.search(qv[i:i + 1], K), nq, reps)
         rec = recall_at_k(exact_ids, [g[1][0] for g in got], exact_sc, [g[0][0] for g in got])
         wf, cf, gotf = timed_queries(lambda i: hnsw.search(qv[i:i + 1], K, groups=chains[i]), nq, reps)
         recf = recall_at_k(exact_f_ids, [g[1][0] for g in gotf], exact_f_sc, [g[0][0] for g in gotf])
+        rec["source_recall"] = source_recall(exact_ids, [g[1][0] for g in got], sc.source)
         grid[ef] = {"search_ms": w, "search_cpu_ms": c, **rec,
                     "filtered_ms": wf, "filtered_cpu_ms": cf, "filtered_recall": recf["recall"],
                     "filtered_recall_tie_tolerant": recf.get("recall_tie_tolerant")}
         say(f"hnsw ef={ef}: p95 {w['p95']} ms recall {rec['recall']} (tie-tol {rec.get('recall_tie_tolerant')}); "
             f"selector-filtered p95 {wf['p95']} ms recall {recf['recall']}")
     res["hnsw_grid"] = {str(k): v for k, v in grid.items()}
-    ok = [ef for ef in EF_GRID if grid[ef]["recall"] >= RECALL_GOAL]
-    ef_pick = ok[0] if ok else EF_GRID[-1]
+    ok = [ef for ef in grid if grid[ef]["recall"] >= RECALL_GOAL]
+    ef_pick = ok[0] if ok else max(grid)
     res["hnsw_ef_picked"] = ef_pick
     res["hnsw_ef_rule"] = f"smallest efSearch with unfiltered recall@{K} ≥ {RECALL_GOAL} (else the largest tried)"
 
     # per-region sub-indexes
     if not args.no_subindex:
+        # Large n: build sub-indexes only for the regions of the first few queries' chains
+        # (timing extrapolated by rows), and compare on those queries only.
+        qsel = list(range(nq))
+        if args.sub_cities and n >= 500_000:
+            cities = list(dict.fromkeys(ch[0] for ch in chains))[: args.sub_cities]
+            qsel = [i for i in range(nq) if chains[i][0] in cities]
+        need = {g for i in qsel for g in chains[i]}
+        keep = np.flatnonzero(np.isin(np.asarray(groups, dtype=object), list(need)))
         set_threads(2)
         r0 = rss_mb()
         t0 = time.perf_counter()
-        subs = SubIndexes(vecs, groups, ef_pick)
-        res["sub_build_s"] = round(time.perf_counter() - t0, 2)
-        res["sub_rss_mib"] = round(rss_mb() - r0, 1)
+        subs = SubIndexes(vecs[keep], [groups[j] for j in keep], ef_pick)
+        for g in subs.ids:
+            subs.ids[g] = keep[subs.ids[g]]
+        built = time.perf_counter() - t0
+        res["sub_build_s"] = round(built * n / max(1, len(keep)), 2)
+        res["sub_build_note"] = (f"built {len(subs.ids)} of {res['n_groups']} regions ({len(keep)} rows) in "
+                                 f"{built:.1f} s; scaled to all rows" if len(keep) < n else "all regions")
+        res["sub_rss_mib"] = round((rss_mb() - r0) * n / max(1, len(keep)), 1)
         set_threads(1)
-        w, c, got = timed_queries(lambda i: subs.search(qv[i:i + 1], K, chains[i]), nq, reps)
-        rec = recall_at_k(exact_f_ids, [g[1][0] for g in got], exact_f_sc, [g[0][0] for g in got])
-        res["sub_filtered"] = {"ef": ef_pick, "ms": w, "cpu_ms": c, **rec}
+        w, c, got = timed_queries(lambda j: subs.search(qv[qsel[j]:qsel[j] + 1], K, chains[qsel[j]]), len(qsel), reps)
+        rec = recall_at_k([exact_f_ids[i] for i in qsel], [g[1][0] for g in got],
+                          [exact_f_sc[i] for i in qsel], [g[0][0] for g in got])
+        # the selector on the same queries, for a like-for-like comparison
+        ws, _, gs = timed_queries(lambda j: hnsw.search(qv[qsel[j]:qsel[j] + 1], K, groups=chains[qsel[j]]),
+                                  len(qsel), reps) if len(qsel) < nq else (None, None, None)
+        res["sub_filtered"] = {"ef": ef_pick, "queries": len(qsel), "ms": w, "cpu_ms": c, **rec}
+        if ws is not None:
+            res["sub_filtered"]["selector_same_queries_ms"] = ws
+            res["sub_filtered"]["selector_same_queries_recall"] = recall_at_k(
+                [exact_f_ids[i] for i in qsel], [g[1][0] for g in gs])["recall"]
         say(f"sub-indexes: build {res['sub_build_s']} s, p95 {w['p95']} ms recall {rec['recall']}")
         del subs
     hnsw.ef_search = ef_pick
@@ -310,7 +345,7 @@ def run_size(ctx: Ctx, n: int, args) -> dict:
         for name, store in stores.items():
             res["answer"][name] = answer_latency(ctx, sc, vecs, store, bm25, args)
             a = res["answer"][name]
-            say(f"answer ({name}): p50 {a['ms']['p50']} ms p95 {a['ms']['p95']} ms; stages {a['stages_mean_ms']}")
+            say(f"answer ({name}): p50 {a['ms']['p50']} ms p95 {a['ms']['p95']} ms; stages {a['stages_p50_ms']}")
 
     if n in args.milvus:
         res["milvus"] = milvus_bench(ctx, n, vecs, groups, chains, exact_ids, exact_f_ids, args)
@@ -335,7 +370,7 @@ class _Timed:
             try:
                 return attr(*a, **kw)
             finally:
-                self._bucket[self._key] = self._bucket.get(self._key, 0.0) + (time.perf_counter() - t0) * 1000
+                self._bucket.setdefault(self._key, []).append((time.perf_counter() - t0) * 1000)
 
         return wrapped
 
@@ -365,9 +400,8 @@ def answer_latency(ctx: Ctx, sc, vecs, store, bm25, args) -> dict:
 
         bucket.clear()
         w, c, _ = timed_queries(lambda i: p.search(qs[i], k=SEARCH_K), len(qs), args.reps)
-        stages = {k: round(v / (len(qs) * args.reps), 2) for k, v in bucket.items()}
-        stages["rest"] = round(w["mean"] - sum(stages.values()), 2)
-        return {"ms": w, "cpu_ms": c, "questions": len(qs), "stages_mean_ms": stages,
+        stages = _stages(bucket, w)
+        return {"ms": w, "cpu_ms": c, "questions": len(qs), "stages_p50_ms": stages,
                 "error": f"ask failed ({type(exc).__name__}: {exc}); measured Pipeline.search(k=8) only"}
     bucket.clear()
     answered = []
@@ -377,12 +411,46 @@ def answer_latency(ctx: Ctx, sc, vecs, store, bm25, args) -> dict:
         answered.append(a.answered)
 
     w, c, _ = timed_queries(ask, len(qs), args.reps)
-    total = w["mean"] * len(qs) * args.reps
-    stages = {k: round(v / (len(qs) * args.reps), 2) for k, v in bucket.items()}
-    stages["rest (regions, masks, fusion, sort, compose)"] = round(w["mean"] - sum(stages.values()), 2)
-    del total
-    return {"ms": w, "cpu_ms": c, "questions": len(qs), "stages_mean_ms": stages,
+    stages = _stages(bucket, w)
+    return {"ms": w, "cpu_ms": c, "questions": len(qs), "stages_p50_ms": stages,
             "answered_share": round(float(np.mean(answered)), 3)}
+
+
+def _stages(bucket: dict, total: dict) -> dict:
+    """Per-stage median ms per question (calls per question summed), and the rest of p50."""
+    out = {k: round(percentile(v, 50), 2) for k, v in bucket.items()}
+    out["rest (p50 total - stage medians)"] = round(total["p50"] - sum(out.values()), 2)
+    return out
+
+
+def answer_only(ctx: Ctx, n: int, prev: dict, args) -> dict:
+    """Re-measure only the full answer at size ``n`` (flat, and HNSW at the stored efSearch)."""
+    from qa.bm25 import BM25Index
+    from qa.store_faiss import FaissStore, set_threads
+
+    from bench.synth import generate, synth_vectors
+
+    sc = generate(ctx.docs, ctx.rows, n, ctx.gazetteer, seed=0)
+    vecs = synth_vectors(ctx.real_vectors, sc.source, sigma=SIGMA, n_real=sc.n_real)
+    groups = [c.region for c in sc.chunks]
+    set_threads(2)
+    flat = FaissStore(vecs.shape[1], "flat")
+    flat.add(np.arange(n), vecs, groups)
+    stores = {"flat": flat}
+    if not args.no_hnsw_answer:
+        ef = prev.get("hnsw_ef_picked", 128)
+        hnsw = FaissStore(vecs.shape[1], "hnsw", ef_search=ef)
+        hnsw.add(np.arange(n), vecs, groups)
+        stores[f"hnsw(ef={ef})"] = hnsw
+    set_threads(1)
+    bm25 = BM25Index.build([sc.tokens(i, ctx.real_tokens) for i in range(n)])
+    out = {}
+    for name, store in stores.items():
+        out[name] = answer_latency(ctx, sc, vecs, store, bm25, args)
+        a = out[name]
+        print(f"[{n:>8}] answer ({name}): p50 {a['ms']['p50']} ms p95 {a['ms']['p95']} ms; "
+              f"stages {a['stages_p50_ms']} {a.get('error', '')}", flush=True)
+    return out
 
 
 def milvus_bench(ctx, n, vecs, groups, chains, exact_ids, exact_f_ids, args) -> dict:
@@ -481,11 +549,11 @@ def render(data: dict) -> str:
     ans = [r for r in sizes if r.get("answer")]
     if ans:
         L += ["", "## Full answer latency (`Pipeline.ask`, synthetic LoadedIndex)", "",
-              "| n | store | questions | p50 ms | p95 ms | p99 ms | CPU p95 ms | stage means (ms) |",
+              "| n | store | questions | p50 ms | p95 ms | p99 ms | CPU p95 ms | stage medians (ms/question) |",
               "|---:|---|---:|---:|---:|---:|---:|---|"]
         for r in ans:
             for name, a in r["answer"].items():
-                st = ", ".join(f"{k} {v}" for k, v in a["stages_mean_ms"].items())
+                st = ", ".join(f"{k} {v}" for k, v in a["stages_p50_ms"].items())
                 L.append(f"| {r['n']:,} | {name} | {a['questions']} | {a['ms']['p50']} | {a['ms']['p95']} | "
                          f"{a['ms']['p99']} | {a['cpu_ms']['p95']} | {st} |")
     mil = [r for r in sizes if r.get("milvus")]
@@ -610,7 +678,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--answer-sizes", nargs="*", type=_size, default=[10_000, 100_000])
     ap.add_argument("--answer-questions", type=int, default=0, help="limit questions for answers (0 = all)")
     ap.add_argument("--no-answer", action="store_true")
+    ap.add_argument("--answer-only", nargs="*", type=_size, default=[], help="re-measure answers at these sizes")
+    ap.add_argument("--no-hnsw-answer", action="store_true")
     ap.add_argument("--no-subindex", action="store_true")
+    ap.add_argument("--sub-cities", type=int, default=12,
+                    help="at n ≥ 5e5 build sub-indexes only for the chains of this many cities")
     ap.add_argument("--milvus", nargs="*", type=_size, default=[])
     ap.add_argument("--token-check", action="store_true")
     ap.add_argument("--report", action="store_true", help="(re)write scale.md and scale.png")
@@ -624,7 +696,7 @@ def main(argv: list[str] | None = None) -> int:
     path = out / "scale.json"
     data = json.loads(path.read_text()) if path.exists() else {"sizes": {}}
     todo = sorted(set(args.sizes) | set(args.milvus))
-    if todo or args.token_check:
+    if todo or args.token_check or args.answer_only:
         ctx = Ctx(out)
         try:
             data["machine"] = {"cpus": os.cpu_count(), "loadavg": [round(x, 2) for x in os.getloadavg()]}
@@ -633,6 +705,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.token_check:
             data["token_check"] = token_check(ctx)
             print("token check:", data["token_check"], flush=True)
+        for n in args.answer_only:
+            data["sizes"][str(n)]["answer"] = answer_only(ctx, n, data["sizes"][str(n)], args)
+            path.write_text(json.dumps(data, ensure_ascii=False, indent=1))
         for n in todo:
             if n not in args.sizes:  # milvus only: keep the stored FAISS results
                 res = dict(data["sizes"].get(str(n), {}))

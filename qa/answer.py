@@ -18,9 +18,9 @@ from qa.types import Answer, Citation, Document, Hit
 
 HOTLINE = "如需进一步确认，可拨打12333人力资源社会保障服务热线咨询。"
 SEARCH_K = 8
+# Clauses whose sentences may answer (and whose words count for coverage).
+EVIDENCE_HITS = 5
 MIN_COVERAGE = 0.4
-# A term in at most this share of clauses is specific (妈妈岗), not generic (就业, 创业).
-SPECIFIC_DF = 0.12
 _SENTENCE = re.compile(r"[^。；;！？!?\n]+(?:[。；;！？!?]+[”’」）)]*|$)")
 
 
@@ -81,10 +81,10 @@ def rank_sentences(hits: list[Hit], intent: Intent, idf=None) -> list[Sentence]:
 class Composer:
     """Turns search results into an :class:`Answer`."""
 
-    def __init__(self, docs: dict[str, Document], *, idf=None, specific=None) -> None:
+    def __init__(self, docs: dict[str, Document], *, idf=None, weight=None) -> None:
         self.docs = docs
         self.idf = idf            # term -> inverse document frequency (None: term length)
-        self.specific = specific or (lambda t: False)  # term -> is it a rare, specific term
+        self.weight = weight or (lambda t: 1.0)  # term -> IDF, 0 for words not in the corpus
 
     def cite(self, hit: Hit, start: int, end: int) -> Citation | None:
         """A citation for ``doc.text[start:end]``, or None when it is not verbatim."""
@@ -101,7 +101,7 @@ class Composer:
     def compose(self, question: str, result: SearchResult, intent: Intent) -> Answer:
         hits = list(result.hits)
         scope = result.scopes[0]
-        why = refusal_reason(intent, hits, result, self.specific)
+        why = refusal_reason(intent, hits, result, self.weight)
         if why:
             return self.refuse(question, why, hits, scope)
         if len(result.scopes) > 1:
@@ -114,7 +114,7 @@ class Composer:
                       region=scope.asked, notice=scope.note)
 
     def _pick(self, hits: list[Hit], intent: Intent, *, per_hit: int, limit: int) -> list[Sentence]:
-        ranked = rank_sentences(hits[:4 if intent.is_list else 3], intent, self.idf)
+        ranked = rank_sentences(hits[:EVIDENCE_HITS], intent, self.idf)
         if intent.units:
             with_unit = [s for s in ranked if re.search(intent.unit_pattern, s.text)]
             ranked = with_unit + [s for s in ranked if s not in with_unit]
@@ -160,10 +160,11 @@ class Composer:
         if related:
             text += "下面列出最接近的相关条款供参考。"
         text += HOTLINE
-        return Answer(question, text, False, (), tuple(related), region=scope.asked, notice=scope.note)
+        return Answer(question, text, False, (), tuple(related), region=scope.asked, notice=scope.note,
+                      meta={"why": why})
 
 
-def refusal_reason(intent: Intent, hits: list[Hit], result: SearchResult, specific=lambda t: False) -> str:
+def refusal_reason(intent: Intent, hits: list[Hit], result: SearchResult, weight=lambda t: 1.0) -> str:
     """Why the retrieved clauses do not answer the question ("" when they do)."""
     scope = result.scopes[0]
     if intent.injection and (intent.units or intent.figures or not intent.terms):
@@ -172,17 +173,16 @@ def refusal_reason(intent: Intent, hits: list[Hit], result: SearchResult, specif
         return f"{scope.asked or '所选范围'}没有可用的文件条款"
     if scope.asked and not scope.own and intent.asks_own_document:
         return f"未收录{scope.asked}的文件，无法回答该地文件的具体内容"
-    texts = [h.chunk.text for h in hits[:3]]
+    texts = [h.chunk.text for h in hits[:EVIDENCE_HITS]]
     if intent.terms and coverage(intent, texts) < MIN_COVERAGE:
-        absent = [t for t in intent.core_terms if not any(t in x for x in texts)]
-        missing = "、".join(t for t in absent if not any(t != u and t in u for u in absent))[:40]
+        missing = "、".join(t for t in intent.main_terms if not any(t in x for x in texts))[:40]
         return f"现有政策文件没有涉及“{missing}”" if missing else "现有政策文件没有涉及所问内容"
     for figure in intent.figures:
         if not any(re.search(figure, h.chunk.text) for h in hits):
             shown = re.sub(r"\(\?<!\[\\d\.\]\)|\\s\*|\\", "", figure)
             return f"文件中没有“{shown}”这一数额"
     for name, pattern in intent.units:
-        if not _stated(intent, hits[:3], pattern, specific):
+        if not _stated(intent, hits[:EVIDENCE_HITS], pattern, weight):
             return f"文件提到了相关政策，但没有规定具体的{name}"
     return ""
 
@@ -191,29 +191,39 @@ def _found(term: str, texts: list[str]) -> bool:
     """A term, or one of its character bigrams for longer words, occurs in the texts."""
     if any(term in x for x in texts):
         return True
-    grams = [term[i:i + 2] for i in range(len(term) - 1)] if len(term) >= 3 else []
+    grams = [term[i:i + 2] for i in range(len(term) - 1)] if len(term) >= 4 else []
     return any(g in x for g in grams for x in texts)
 
 
 def coverage(intent: Intent, texts: list[str]) -> float:
     """Share of the question's core terms (or their expansions) found in the clauses."""
-    if not intent.core_terms:
+    terms = intent.main_terms
+    if not terms:
         return 1.0
-    found = sum(1 for t in intent.core_terms if any(_found(v, texts) for v in intent.variants(t)))
-    return found / len(intent.core_terms)
+    found = sum(1 for t in terms if any(_found(v, texts) for v in intent.variants(t)))
+    return found / len(terms)
 
 
-def _stated(intent: Intent, hits: list[Hit], pattern: str, specific) -> bool:
-    """Whether a sentence states the asked quantity next to the question's subject.
+STATED_SHARE = 0.5
 
-    The subject is the question's specific terms (rare in the corpus, e.g. 妈妈岗) when it
-    has any, so 450元 of a 社保补贴 sentence does not answer a 妈妈岗 question.
+
+def _stated(intent: Intent, hits: list[Hit], pattern: str, weight) -> bool:
+    """Whether a sentence states the asked quantity about the question's subject.
+
+    The sentence must hold the quantity and at least half of the question's terms,
+    weighted by IDF (rare words like 妈妈岗 or 保险金 weigh most), so the 450元 of a
+    社保补贴 sentence does not answer a 妈妈岗 or 失业保险金 question.
     """
-    subject = [v for t in intent.core_terms if specific(t) for v in intent.variants(t)]
-    subject = subject or list(intent.subject_terms)
+    weights = {t: max(weight(t), 1.0) for t in intent.main_terms if weight(t) > 0 or intent.expansions.get(t)}
+    total = sum(weights.values())
     for hit in hits:
         for _, _, text in split_sentences(hit):
-            if re.search(pattern, text) and any(t in text for t in subject):
+            if not re.search(pattern, text):
+                continue
+            # A synonym expansion (失业 → 就业困难人员) is weaker evidence than the word itself.
+            got = sum(w if t in text else w / 2 if any(v in text for v in intent.variants(t)) else 0.0
+                      for t, w in weights.items())
+            if total == 0 or got / total >= STATED_SHARE:
                 return True
     return False
 
@@ -236,13 +246,31 @@ def _direct_text(citations: tuple[Citation, ...], scope, intent: Intent) -> str:
     return f"{lead}「{top.quote}」"
 
 
+_PART_END = re.compile(r"(?<=[？?！!；;])")
+
+
+def question_parts(question: str) -> list[str]:
+    """Split a question asking several things (能贷多少？利息谁出？) into its parts."""
+    parts = [p.strip() for p in _PART_END.split(question) if len(re.sub(r"[\W_]", "", p)) >= 3]
+    return parts if len(parts) >= 2 else [question]
+
+
 def retrieve_step(pipeline, question: str, *, region: str | None = None,
                   history: list[dict] | None = None) -> dict:
-    """Check input, fold in the conversation, search. Bad input is returned, not raised."""
+    """Check input, split multi-part questions, fold in the conversation, search.
+
+    Bad input is returned as ``{"question", "error"}``, not raised.
+    """
     try:
         question = check_query(question)
-        query, region = contextualize(question, history or [], pipeline.retriever.gazetteer, region)
-        return {"question": question, "query": query, "result": pipeline.search(query, region=region, k=SEARCH_K)}
+        parts = []
+        context = list(history or [])
+        for part in question_parts(question):
+            query, part_region = contextualize(part, context, pipeline.retriever.gazetteer, region)
+            parts.append({"question": part, "query": query,
+                          "result": pipeline.search(query, region=part_region, k=SEARCH_K)})
+            context.append({"role": "user", "content": part})
+        return {"question": question, "parts": parts}
     except QueryError as exc:
         shown = question[:200] if isinstance(question, str) else ""
         return {"question": shown, "error": str(exc)}
@@ -252,7 +280,14 @@ def compose_step(pipeline, state: dict) -> Answer:
     """Compose the grounded answer (optionally LLM-phrased) from a :func:`retrieve_step` state."""
     if "error" in state:
         return Answer(state["question"], state["error"], False, meta={"error": "bad_input"})
-    question, result = state["question"], state["result"]
+    answers = [_compose_part(pipeline, p) for p in state["parts"]]
+    answer = answers[0] if len(answers) == 1 else merge_parts(state["question"], answers)
+    answer.meta["query"] = " | ".join(p["query"] for p in state["parts"])
+    return answer
+
+
+def _compose_part(pipeline, part: dict) -> Answer:
+    question, result = part["question"], part["result"]
     intent = analyze(question, pipeline.retriever, result)
     answer = pipeline.composer.compose(question, result, intent)
     if intent.injection:
@@ -261,8 +296,29 @@ def compose_step(pipeline, state: dict) -> Answer:
         from qa.chain import rephrase
 
         answer = rephrase(pipeline.llm, answer, result, pipeline.config)
-    answer.meta["query"] = state["query"]
     return answer
+
+
+def merge_parts(question: str, answers: list[Answer]) -> Answer:
+    """One answer for a multi-part question: answered only when every part is.
+
+    Each part says what the documents state or that they do not; quotes of answered parts
+    are citations, the closest clauses of unanswered parts are related clauses.
+    """
+    lines, citations, related, seen = [], [], [], set()
+    for i, a in enumerate(answers, 1):
+        body = a.text if a.answered else f"文件中没有找到答案：{a.meta.get('why', '文件未涉及')}。"
+        lines.append(f"{i}. 关于「{a.question}」：{body}")
+        for c in a.citations if a.answered else a.related:
+            if (c.doc_id, c.start, c.end) not in seen:
+                seen.add((c.doc_id, c.start, c.end))
+                (citations if a.answered else related).append(c)
+    answered = all(a.answered for a in answers)
+    head = "" if answered else "部分问题在文件中没有找到答案。\n"
+    tail = "" if answered else "\n" + HOTLINE
+    notice = " ".join(dict.fromkeys(a.notice for a in answers if a.notice))
+    return Answer(question, head + "\n".join(lines) + tail, answered, tuple(citations), tuple(related),
+                  region=answers[0].region, notice=notice, meta={"parts": len(answers)})
 
 
 def answer_question(pipeline, question: str, *, region: str | None = None,

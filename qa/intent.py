@@ -51,6 +51,11 @@ class Intent:
     asks_own_document: bool = False
 
     @property
+    def main_terms(self) -> tuple[str, ...]:
+        """Core terms that are not pieces of a longer core term (养老金, not 养老 / 老金)."""
+        return tuple(t for t in self.core_terms if not any(t != u and t in u for u in self.core_terms))
+
+    @property
     def subject_terms(self) -> tuple[str, ...]:
         """Every term that can name what the question is about (with expansions)."""
         extra = tuple(t for ts in self.expansions.values() for t in ts)

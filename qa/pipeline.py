@@ -74,7 +74,7 @@ class Pipeline:
             from qa.chain import make_chat_model
 
             llm = make_chat_model(config)
-        composer = Composer({d.id: d for d in docs}, idf=retriever.idf, specific=retriever.is_specific)
+        composer = Composer({d.id: d for d in docs}, idf=retriever.idf, weight=retriever.weight)
         return cls(config, docs, retriever, composer, llm=llm)
 
     def search(self, query: str, **kwargs):

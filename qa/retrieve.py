@@ -18,7 +18,7 @@ from qa.types import Chunk, Document, Hit
 MAX_QUERY_CHARS = 500
 RRF_K = 60
 # Bonus for the asked region's own document, in units of a rank-1 RRF contribution.
-OWN_BONUS = 0.5
+OWN_BONUS = 0.12
 _HAS_TEXT = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 # Several places named: a comparison only with a comparing word; otherwise the place the
 # asker is in (after 在/到/来…) is the scope and the others are context (我是香港人，在天河…).
@@ -93,9 +93,9 @@ class Retriever:
         n = max(1, len(self.index.rows))
         return float(np.log(1.0 + n / (1 + self.doc_freq(term))))
 
-    def is_specific(self, term: str) -> bool:
-        """A term found in few clauses (妈妈岗), as opposed to 就业 or 创业."""
-        return 0 < self.doc_freq(term) <= max(2, 0.12 * len(self.index.rows))
+    def weight(self, term: str) -> float:
+        """IDF of a corpus term; 0 for a word no clause contains."""
+        return self.idf(term) if self.doc_freq(term) > 0 else 0.0
 
     # -- regions ---------------------------------------------------------------------
     def scopes(self, question: str, region: str | None = None) -> tuple[Scope, ...]:

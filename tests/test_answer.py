@@ -170,3 +170,28 @@ def test_intent_terms_include_expansions():
     assert i.subject_terms == ("奶茶", "创业") and i.variants("奶茶") == ("奶茶", "创业")
     (pat,) = figure_patterns("补贴450块对吗")
     assert re.search(pat, "按每人每月450元标准") and not re.search(pat, "按每人每月1450元标准")
+
+
+def test_question_parts():
+    from qa.answer import question_parts
+
+    assert question_parts("我在浦东开奶茶店能贷多少款？利息谁出？") == ["我在浦东开奶茶店能贷多少款？", "利息谁出？"]
+    assert question_parts("创业担保贷款最高能贷多少？") == ["创业担保贷款最高能贷多少？"]
+    assert question_parts("能贷多少？好？") == ["能贷多少？好？"]  # a 1-character part is not a question
+
+
+def test_multi_part_question_answers_what_the_documents_say(real_pipeline):
+    ans = real_pipeline.ask("我在浦东开奶茶店能贷多少款？利息谁出？")
+    # Shanghai's document gives no loan amount: the answer says so and is not "answered"...
+    assert not ans.answered and ans.text.startswith("部分问题在文件中没有找到答案")
+    assert "没有规定具体的金额" in ans.text and "12333" in ans.text
+    # ...but who bears the extra interest is stated nationally, quoted with its fallback label.
+    cite = next(c for c in ans.citations if "贴息" in c.quote)
+    assert cite.region == "全国" and cite.fallback and "由地方自行承担" in cite.quote
+    assert "浦东新区没有收录本地文件；上海市文件未规定此项；全国文件规定" in ans.text
+
+
+def test_own_document_silent_then_national_rule_is_quoted(real_pipeline):
+    ans = real_pipeline.ask("上海创业担保贷款借款人遇到困难能展期吗？")
+    assert ans.answered and ans.text.startswith("上海市文件未规定此项；全国文件规定：")
+    assert "不超过1年" in ans.citations[0].quote
