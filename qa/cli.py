@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
+
 from dataclasses import asdict
 
 from qa.config import Config

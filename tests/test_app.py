@@ -14,6 +14,7 @@ import pytest
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 
 from qa import app  # noqa: E402  (does not import gradio)
+from qa import app_render as render  # noqa: E402
 from qa.retrieve import QueryError, Scope, SearchResult, check_query  # noqa: E402
 from qa.types import Answer, Chunk, Citation, Document, Hit  # noqa: E402
 
@@ -98,21 +99,21 @@ def test_import_qa_app_does_not_import_gradio():
 
 
 def test_esc_neutralises_html_markdown_and_latex():
-    out = app.esc(f"{SCRIPT} **b** [x](javascript:y) $x$\n\n\xa0\n\nz")
+    out = render.esc(f"{SCRIPT} **b** [x](javascript:y) $x$\n\n\xa0\n\nz")
     assert "<" not in out.replace("<br>", "") and "*" not in out and "$" not in out and "](" not in out
     assert out.endswith("<br>z") and out.count("<br>") == 1
 
 
 def test_short_title():
-    assert app.short_title("关于印发《上海市关于实施重点群体创业推进行动工作方案》的通知") == \
+    assert render.short_title("关于印发《上海市关于实施重点群体创业推进行动工作方案》的通知") == \
         "上海市关于实施重点群体创业推进行动工作方案"
-    assert app.short_title("广州市人社局等9个部门关于印发实施工作方案的通知") == "实施工作方案"
-    assert app.short_title("人社部关于实施行动的通知") == "人社部关于实施行动的通知"
+    assert render.short_title("广州市人社局等9个部门关于印发实施工作方案的通知") == "实施工作方案"
+    assert render.short_title("人社部关于实施行动的通知") == "人社部关于实施行动的通知"
 
 
 def test_clause_span_joins_the_pieces_of_one_clause(fake):
     quote = "小微企业最高可申请300万元。"
-    s, e, heading = app.clause_span(fake, "test-doc", TEXT.index(quote), TEXT.index(quote) + len(quote))
+    s, e, heading = render.clause_span(fake, "test-doc", TEXT.index(quote), TEXT.index(quote) + len(quote))
     assert TEXT[s:e].startswith("（一）创业担保贷款") and TEXT[s:e].endswith(quote)
     assert heading == "一、政策内容 > （一）创业担保贷款"
 
@@ -132,9 +133,9 @@ def test_api_search_maps_filters_and_returns_rows(lazy, fake):
     assert fake.calls[-1] == ("search", "贷款", None, app.SEARCH_K, None, None, "贷款")
     h = out["hits"][0]
     assert h["text"] == TEXT[h["start"]:h["end"]] and h["departments"] == ["市人社局", "市财政局"]
-    assert app.hit_row(h) == ["测试市", "测试市创业扶持办法", "测人社〔2024〕1号", "一、政策内容 > （一）创业担保贷款",
+    assert render.hit_row(h) == ["测试市", "测试市创业扶持办法", "测人社〔2024〕1号", "一、政策内容 > （一）创业担保贷款",
                               "市人社局、市财政局", 1.0]
-    assert "测人社〔2024〕1号" in app.read_aloud(h) and h["text"] in app.read_aloud(h)
+    assert "测人社〔2024〕1号" in render.read_aloud(h) and h["text"] in render.read_aloud(h)
 
 
 @pytest.mark.parametrize("bad", ["", "   ", "x" * 100_000, "😀😀"])
@@ -163,19 +164,19 @@ def test_a_failing_pipeline_gives_a_message_not_a_traceback(lazy, fake, monkeypa
 
 
 def test_answer_html_escapes_everything(fake):
-    html = app.answer_html(fake, fake.ask("能贷多少？"))
+    html = render.answer_html(fake, fake.ask("能贷多少？"))
     assert "<script>" not in html and "&#60;script&#62;" in html and "**" not in html
     assert "<mark>个人最高可申请30万元，</mark>" in html and "测人社〔2024〕1号" in html
     assert "?doc=test-doc&at=" in html and "\n" not in html
 
 
 def test_unanswered_shows_related_clauses(fake):
-    html = app.answer_html(fake, fake.ask("火星上能贷款吗"))
+    html = render.answer_html(fake, fake.ask("火星上能贷款吗"))
     assert "相关条款" in html and "qa-card related" in html and "<mark>小微企业最高可申请300万元。</mark>" in html
 
 
 def test_fallback_badge(fake):
-    card = app.citation_card(fake, fake.cite("个人最高可申请30万元，", fallback=True))
+    card = render.citation_card(fake, fake.cite("个人最高可申请30万元，", fallback=True))
     assert "上级文件兜底" in card and "测试市 · 市级" in card
 
 
