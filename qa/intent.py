@@ -49,6 +49,7 @@ class Intent:
     wants_number: bool = False        # "多少" with no specific kind: prefer sentences with figures
     injection: bool = False
     asks_own_document: bool = False
+    bigrams: frozenset = frozenset()  # character pairs of the question (CJK only)
 
     @property
     def main_terms(self) -> tuple[str, ...]:
@@ -77,7 +78,7 @@ class Intent:
 def units_of(question: str) -> tuple[tuple[str, str], ...]:
     """Every kind of quantity a question asks for, with the pattern that states it."""
     found = tuple((name, states) for name, asks, states in _UNITS if re.search(asks, question))
-    if not found and "多少" in question and re.search(r"贷|补|钱|资助|奖|元", question):
+    if not found and "多少" in question and re.search(r"贷|补|钱|资助|奖|元|税|费|减免", question):
         found = ((_UNITS[0][0], _UNITS[0][2]),)
     return found
 
@@ -119,6 +120,8 @@ def analyze(question: str, retriever, result) -> Intent:
         wants_number=bool(re.search(r"多少|几", stripped)),
         injection=bool(_INJECTION.search(question)),
         asks_own_document=bool(_OWN_DOC.search(question)),
+        bigrams=frozenset(b for b in (stripped[i:i + 2] for i in range(len(stripped) - 1))
+                          if re.fullmatch(r"[\u4e00-\u9fff]{2}", b)),
     )
 
 

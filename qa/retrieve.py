@@ -25,7 +25,8 @@ _HAS_TEXT = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 _COMPARE = re.compile(r"比较|对比|区别|不同|差别|差异|分别|各自|相比|一样|哪个(?:更|好|多|高)|和.{1,8}(?:比|呢)|vs", re.I)
 _LOCATED = re.compile(r"(?:在|到|来|去|回|住|于)$")
 # "Which region says X?" names places as part of X, not as a filter.
-_WHICH_REGION = re.compile(r"哪里|哪儿|哪个地方|哪个城市|哪个省|哪些地方|哪些城市|哪些省|哪地|哪个文件|哪份文件")
+_WHICH_REGION = re.compile(r"(?:哪里|哪儿|哪个地方|哪个城市|哪个省|哪些地方|哪些城市|哪些省|哪地)的?"
+                           r"(?:政策|文件|方案|规定|提|写|说|把|明确|要求)|哪个文件|哪份文件")
 
 
 class QueryError(ValueError):
