@@ -420,6 +420,8 @@ def _stages(bucket: dict, total: dict) -> dict:
     """Per-stage median ms per question (calls per question summed), and the rest of p50."""
     out = {k: round(percentile(v, 50), 2) for k, v in bucket.items()}
     out["rest (p50 total - stage medians)"] = round(total["p50"] - sum(out.values()), 2)
+    for k, v in bucket.items():
+        out[f"{k} p95"] = round(percentile(v, 95), 2)
     return out
 
 
@@ -537,13 +539,14 @@ def render(data: dict) -> str:
                  f"{g['recall']} | {g['filtered_ms']['p95']} | {g['filtered_recall']} | "
                  f"{_fmt(s.get('ms', {}).get('p95'))} | {_fmt(s.get('recall'))} | "
                  f"{r['bm25_query_ms']['p50']} | {r['bm25_query_ms']['p95']} |")
-    L += ["", "### HNSW efSearch sweep (unfiltered p95 ms / recall@10 ; ID-selector filtered p95 / recall)", "",
+    L += ["", "### HNSW efSearch sweep (unfiltered p95 ms / recall@10 [clause-level recall] ; ID-selector filtered p95 / recall)", "",
           "| n | " + " | ".join(f"ef={e}" for e in EF_GRID) + " |", "|---:|" + "---|" * len(EF_GRID)]
     for r in sizes:
         cells = []
         for e in EF_GRID:
             g = r["hnsw_grid"].get(str(e))
-            cells.append("–" if g is None else f"{g['search_ms']['p95']} / {g['recall']} ; "
+            src = f" (clause {g['source_recall']})" if g and g.get("source_recall") is not None else ""
+            cells.append("–" if g is None else f"{g['search_ms']['p95']} / {g['recall']}{src} ; "
                                                 f"{g['filtered_ms']['p95']} / {g['filtered_recall']}")
         L.append(f"| {r['n']:,} | " + " | ".join(cells) + " |")
     ans = [r for r in sizes if r.get("answer")]
@@ -556,6 +559,13 @@ def render(data: dict) -> str:
                 st = ", ".join(f"{k} {v}" for k, v in a["stages_p50_ms"].items())
                 L.append(f"| {r['n']:,} | {name} | {a['questions']} | {a['ms']['p50']} | {a['ms']['p95']} | "
                          f"{a['ms']['p99']} | {a['cpu_ms']['p95']} | {st} |")
+    for r in sizes:
+        sub = r.get("sub_filtered")
+        if sub and sub.get("selector_same_queries_ms"):
+            L += ["", f"At n={r['n']:,} the sub-indexes were built for the chains of {sub['queries']} queries only "
+                      f"({r.get('sub_build_note')}); on those queries: sub-indexes p95 {sub['ms']['p95']} ms recall "
+                      f"{sub['recall']} vs ID selector p95 {sub['selector_same_queries_ms']['p95']} ms recall "
+                      f"{sub['selector_same_queries_recall']}."]
     mil = [r for r in sizes if r.get("milvus")]
     if mil:
         L += ["", "## Milvus Lite", "",
@@ -589,9 +599,17 @@ def goals(data: dict) -> list[str]:
         ef = r6["hnsw_ef_picked"]
         g = r6["hnsw_grid"][str(ef)]
         rec_ok = g["recall"] >= RECALL_GOAL
-        out.append(f"approximate search p95 at 10^6 ≤ 10 ms (HNSW ef={ef}): {verdict(g['search_ms']['p95'], 10.0)}; "
-                   f"recall@10 {g['recall']} (tie-tolerant {g.get('recall_tie_tolerant')}) "
-                   f"{'PASS' if rec_ok else 'MISS'} vs ≥ {RECALL_GOAL}")
+        out.append(f"approximate search p95 at 10^6 ≤ 10 ms, one global HNSW (ef={ef}, unfiltered): "
+                   f"{verdict(g['search_ms']['p95'], 10.0)}; recall@10 {g['recall']} "
+                   f"(clause-level {g.get('source_recall')}) {'PASS' if rec_ok else 'MISS'} vs ≥ {RECALL_GOAL}; "
+                   f"with the ID-selector region filter p95 {g['filtered_ms']['p95']} ms, recall {g['filtered_recall']}")
+        sub = r6.get("sub_filtered")
+        if sub:
+            out.append(f"approximate search p95 at 10^6 ≤ 10 ms, per-region HNSW sub-indexes (region-filtered queries, "
+                       f"{sub['queries']} queries): {verdict(sub['ms']['p95'], 10.0)}; recall@10 {sub['recall']} "
+                       f"{'PASS' if sub['recall'] >= RECALL_GOAL else 'MISS'} vs ≥ {RECALL_GOAL}")
+        out.append(f"(exact reference) flat + ID selector at 10^6, region-filtered: p95 {r6['flat_filtered_ms']['p95']} ms "
+                   f"(recall 1 by construction); flat unfiltered p95 {r6['flat_search_ms']['p95']} ms")
     return out
 
 
