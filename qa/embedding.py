@@ -125,14 +125,24 @@ class SentenceTransformerEmbedder:
     ``.st`` runs, minus sentence-transformers' batching and torch round trip).
     """
 
-    def __init__(self, name: str, st: SentenceTransformer, backend: _Backend | None = None) -> None:
+    def __init__(self, name: str, st: SentenceTransformer | None, backend: _Backend | None = None,
+                 *, make_st=None) -> None:
         self.name = name
-        self.st = st
+        self._st = st
+        self._make_st = make_st  # builds the SentenceTransformer on first use of ``.st``
         self._backend = backend
         dim = backend.dim if backend is not None else st.get_embedding_dimension()
         if not dim:
             raise ValueError(f"model {name!r} does not report an embedding dimension")
         self.dim = int(dim)
+
+    @property
+    def st(self) -> SentenceTransformer:
+        """The ``SentenceTransformer``; for packaged models built lazily (importing torch and
+        sentence-transformers costs ~4.5 s, which the fast path does not need)."""
+        if self._st is None:
+            self._st = self._make_st()
+        return self._st
 
     def encode_query(self, texts: list[str]) -> np.ndarray:
         return self._encode(texts, is_query=True)
@@ -254,13 +264,13 @@ def _packaged_encoder_class() -> type:
         config_keys = ["model", "threads"]
         forward_kwargs = {"task"}
 
-        def __init__(self, model: str = DEFAULT_MODEL, threads: int | None = None) -> None:
+        def __init__(self, model: str = DEFAULT_MODEL, threads: int | None = None, *, backend=None) -> None:
             super().__init__()
             if model not in KNOWN_MODELS:
                 raise ValueError(f"unknown packaged model {model!r}; known: {sorted(KNOWN_MODELS)}")
             self.model = model
             self.threads = threads
-            self.backend = _make_backend(model, threads)
+            self.backend = backend if backend is not None else _make_backend(model, threads)
 
         def preprocess(self, inputs: list[str], prompt: str | None = None, **kwargs: Any) -> dict[str, Any]:
             texts = [prompt + t for t in inputs] if prompt else list(inputs)
@@ -314,14 +324,18 @@ def _offline_defaults() -> bool:
 def _load_packaged(name: str, threads: int | None) -> SentenceTransformerEmbedder:
     _offline_defaults()
     try:
-        from sentence_transformers import SentenceTransformer
-
-        module = _packaged_encoder_class()(model=name, threads=threads)
+        backend = _make_backend(name, threads)
     except ImportError as exc:
         need = KNOWN_MODELS[name].distribution
         raise ValueError(f"embedding model {name!r} needs `pip install {need}`: {exc}") from exc
-    st = SentenceTransformer(modules=[module], device="cpu")
-    return SentenceTransformerEmbedder(name, st, backend=module.backend)
+
+    def make_st() -> SentenceTransformer:
+        from sentence_transformers import SentenceTransformer
+
+        module = _packaged_encoder_class()(model=name, threads=threads, backend=backend)
+        return SentenceTransformer(modules=[module], device="cpu")
+
+    return SentenceTransformerEmbedder(name, None, backend=backend, make_st=make_st)
 
 
 def _load_hub_or_local(name: str, threads: int | None) -> SentenceTransformerEmbedder:
