@@ -1,7 +1,10 @@
 """FAISS vector store: exact (IndexFlatIP) or approximate (HNSW), with region filtering.
 
-Filtering uses FAISS ID selectors, so an approximate index still only returns rows of
-the requested groups (no post-filtering that could leave fewer than k results).
+Flat: filtering uses FAISS ID selectors (exact, so always correct). HNSW: a global graph for
+unfiltered queries plus one small graph per group (region); a filtered query searches the
+graphs of its groups and merges. Measured at 10^6 synthetic vectors (bench/results): ID
+selectors on one global HNSW gave recall@10 0.28 at p95 9.7 ms, per-region graphs 1.00 at
+3.4 ms — a filter prunes the global graph's paths, sub-graphs do not have that problem.
 """
 
 from __future__ import annotations
@@ -40,6 +43,14 @@ class FaissStore:
             base.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
         self._index = faiss.IndexIDMap2(base)
         self._groups: dict[str, np.ndarray] = {}  # group -> sorted int64 ids
+        self._subs: dict = {}  # HNSW only: group -> its own IndexIDMap2(HNSW)
+
+    def _new_hnsw(self):
+        import faiss
+
+        base = faiss.IndexHNSWFlat(self.dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        base.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        return faiss.IndexIDMap2(base)
 
     def add(self, ids: np.ndarray, vectors: np.ndarray, groups: Sequence[str]) -> None:
         ids = np.ascontiguousarray(ids, dtype=np.int64)
@@ -49,8 +60,10 @@ class FaissStore:
         self._index.add_with_ids(vectors, ids)
         groups_arr = np.asarray(list(groups), dtype=object)
         for g in set(groups):
-            new = ids[groups_arr == g]
-            self._groups[g] = np.union1d(self._groups.get(g, np.zeros(0, np.int64)), new)
+            rows = groups_arr == g
+            self._groups[g] = np.union1d(self._groups.get(g, np.zeros(0, np.int64)), ids[rows])
+            if self.index_type == "hnsw":
+                self._subs.setdefault(g, self._new_hnsw()).add_with_ids(vectors[rows], ids[rows])
 
     def remove(self, ids: np.ndarray) -> None:
         import faiss
@@ -82,6 +95,8 @@ class FaissStore:
         empty = (np.full((n, k), -np.inf, np.float32), np.full((n, k), -1, np.int64))
         if len(self) == 0:
             return empty
+        if self.index_type == "hnsw" and groups is not None:
+            return self._search_subs(queries, k, groups, empty)
         params = self._params(groups)
         if params is None and groups is not None:
             return empty
@@ -89,20 +104,51 @@ class FaissStore:
         scores = np.where(ids < 0, -np.inf, scores).astype(np.float32)
         return scores, ids.astype(np.int64)
 
+    def _search_subs(self, queries, k, groups, empty):
+        """Search each group's own graph and merge the per-group top-k lists."""
+        import faiss
+
+        subs = [self._subs[g] for g in dict.fromkeys(groups) if g in self._subs]
+        if not subs:
+            return empty
+        params = faiss.SearchParametersHNSW(efSearch=self.ef_search)
+        parts = [s.search(queries, k, params=params) for s in subs]
+        scores = np.concatenate([p[0] for p in parts], axis=1)  # (n_queries, k * n_groups)
+        ids = np.concatenate([p[1] for p in parts], axis=1)
+        scores = np.where(ids < 0, -np.inf, scores)
+        order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+        top_s = np.take_along_axis(scores, order, axis=1).astype(np.float32)
+        top_i = np.take_along_axis(ids, order, axis=1).astype(np.int64)
+        return top_s, np.where(np.isfinite(top_s), top_i, -1)
+
     def __len__(self) -> int:
         return int(self._index.ntotal)
 
     def save(self, path: Path) -> None:
+        """Write the index to ``path`` (and, for HNSW, each group's graph beside it)."""
+        import json
+
         import faiss
 
         faiss.write_index(self._index, str(path))
+        if self.index_type == "hnsw":
+            names = sorted(self._subs)
+            for i, g in enumerate(names):
+                faiss.write_index(self._subs[g], f"{path}.sub{i}")
+            Path(f"{path}.subs.json").write_text(json.dumps(names, ensure_ascii=False))
 
     @classmethod
     def load(cls, path: Path, groups: dict[str, np.ndarray], index_type: str) -> FaissStore:
+        import json
+
         import faiss
 
         store = cls.__new__(cls)
         store._index = faiss.read_index(str(path))
         store.dim, store.index_type, store.ef_search = store._index.d, index_type, HNSW_EF_SEARCH
         store._groups = {g: np.sort(np.asarray(v, np.int64)) for g, v in groups.items()}
+        store._subs = {}
+        if index_type == "hnsw":
+            names = json.loads(Path(f"{path}.subs.json").read_text())
+            store._subs = {g: faiss.read_index(f"{path}.sub{i}") for i, g in enumerate(names)}
         return store

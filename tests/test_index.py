@@ -105,3 +105,14 @@ def test_incremental_rebuild_embeds_only_changed_chunks(config):
     assert emb.documents_embedded == 1 == report.embedded
     assert report.added == 1 and report.removed == 1
     assert report.reused == report.n_rows - 1
+
+
+def test_pipeline_on_an_approximate_index(config):
+    from dataclasses import replace
+
+    hnsw = replace(config, index_type="hnsw")
+    p = Pipeline.load(hnsw, embedder=FakeEmbedder(dim=32))
+    assert p.retriever.index.manifest["index_type"] == "hnsw"
+    res = p.search("零工市场", region="端州区", k=5)
+    assert res.hits and {h.chunk.region for h in res.hits} <= {"肇庆市", "全国"}
+    assert p.search("创业培训", k=5).hits  # unfiltered queries use the global graph
