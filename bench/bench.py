@@ -168,7 +168,8 @@ def bench_cold(index_dir: Path, question: str, reps: int, out_dir: Path) -> dict
         probe = subprocess.run([sys.executable, "-m", "bench.cold_probe", str(index_dir), question],
                                capture_output=True, text=True, env=env, cwd=ROOT, check=True)
         stages.append(json.loads(probe.stdout.strip().splitlines()[-1]))
-    stage_median = {k: round(statistics.median(s[k] for s in stages), 3) for k in stages[0]}
+    stage_median = {k: (round(statistics.median(s[k] for s in stages), 3) if not isinstance(v, bool) else v)
+                    for k, v in stages[0].items()}
     print(f"  cold stages (s since start, median): {stage_median}", flush=True)
     return {"command": " ".join(cmd[:1] + ["--index-dir", "<index>", "ask", "<question>"]),
             "cpu_s_median": round(statistics.median(cpu_s), 3),
@@ -204,7 +205,8 @@ def render_md(res: dict) -> str:
         f"| cold `qa ask` subprocess: start → answer printed (median of {len(c['first_output_s_each'])}) | {c['first_output_s_median']:.2f} s |",
         f"| cold `qa ask` subprocess: start → exit | {c['exit_s_median']:.2f} s (CPU {c['cpu_s_median']:.2f} s) |",
         "| cold stages, s since process start (median of 3 probes) | "
-        + ", ".join(f"{k} {v:.2f}" for k, v in c["stages_s_since_start"].items()) + " |",
+        + ", ".join(f"{k} {v:.2f}" if not isinstance(v, bool) else f"{k} {v}"
+                    for k, v in c["stages_s_since_start"].items()) + " |",
         f"| index build, fresh dir (median of {len(b['seconds_each'])}) | {b['seconds_median']:.1f} s |",
         f"| build rate | {b['chunks_per_s']:.1f} chunks/s ({b['rows_per_s']:.1f} embedded rows/s) |",
         f"| model load (in-process) | {res['model_load_s']:.2f} s |",

@@ -26,7 +26,9 @@ class Config:
     on_stale: str = "rebuild"
     # "flat" (exact), "hnsw" (approximate) or "auto" (hnsw above hnsw_threshold vectors).
     index_type: str = "auto"
-    hnsw_threshold: int = 200_000
+    # Exact search stays under ~10 ms region-filtered even at 1e6 rows; above 5e5 rows
+    # unfiltered exact search passes ~40 ms (bench/results/scale.md).
+    hnsw_threshold: int = 500_000
     # Vector backend: "faiss", or a Milvus URI ("index/milvus.db", "http://host:19530").
     vector_backend: str = "faiss"
     milvus_token: str = ""

@@ -82,6 +82,7 @@ class Retriever:
         self.topics = topics or {}
         self._row_of = {c.id: r for r, c in enumerate(index.rows)}
         self._df: dict[str, int] = {}
+        self._row_regions = np.asarray([c.region for c in index.rows], dtype=object)  # (n_rows,)
 
     # -- term statistics -------------------------------------------------------------
     def doc_freq(self, term: str) -> int:
@@ -191,12 +192,15 @@ class Retriever:
         depth = min(n, max(50, 10 * k))
         cos, ids = self.index.store.search(qvec[None, :], depth, groups=groups)
         dense = [int(i) for i in ids[0] if i >= 0 and (rows_ok is None or rows_ok[i])]
-        mask = np.ones(n, bool) if groups is None else np.isin(
-            [c.region for c in self.index.rows], list(groups))
+        mask = bm25_all > 0
+        if groups is not None:
+            mask &= np.isin(self._row_regions, list(groups))
         if rows_ok is not None:
             mask &= rows_ok
-        masked = np.where(mask & (bm25_all > 0), bm25_all, -1.0)
-        lexical = [int(i) for i in np.argsort(-masked, kind="stable")[:depth] if masked[i] > 0]
+        candidates = np.flatnonzero(mask)  # BM25 matches only: O(postings), not O(n log n)
+        if len(candidates) > depth:
+            candidates = candidates[np.argpartition(-bm25_all[candidates], depth - 1)[:depth]]
+        lexical = [int(i) for i in candidates[np.lexsort((candidates, -bm25_all[candidates]))]]
         fused: dict[int, float] = {}
         for ranking in (dense, lexical):
             for rank, row in enumerate(ranking):
