@@ -83,6 +83,9 @@ class Retriever:
         self._row_of = {c.id: r for r, c in enumerate(index.rows)}
         self._df: dict[str, int] = {}
         self._row_regions = np.asarray([c.region for c in index.rows], dtype=object)  # (n_rows,)
+        # Which rankings are fused: "hybrid" (dense + BM25, the default), "dense" or "bm25"
+        # (the single-ranking modes exist for the ablation in eval/ablation.py).
+        self.fusion = "hybrid"
 
     # -- term statistics -------------------------------------------------------------
     def doc_freq(self, term: str) -> int:
@@ -202,7 +205,8 @@ class Retriever:
             candidates = candidates[np.argpartition(-bm25_all[candidates], depth - 1)[:depth]]
         lexical = [int(i) for i in candidates[np.lexsort((candidates, -bm25_all[candidates]))]]
         fused: dict[int, float] = {}
-        for ranking in (dense, lexical):
+        rankings = {"hybrid": (dense, lexical), "dense": (dense,), "bm25": (lexical,)}[self.fusion]
+        for ranking in rankings:
             for rank, row in enumerate(ranking):
                 fused[row] = fused.get(row, 0.0) + 1.0 / (RRF_K + rank + 1)
         cos_of = {int(i): float(c) for i, c in zip(ids[0], cos[0]) if i >= 0}
