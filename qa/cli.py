@@ -160,7 +160,8 @@ def cmd_ask(config: Config, args) -> int:
 def format_answer(ans) -> str:
     """Plain-text rendering of an answer for a terminal."""
     lines = [ans.text]
-    if ans.notice and ans.notice not in ans.text:
+    # The region note, unless the answer already opens with it (…没有收录本地文件；…).
+    if ans.notice and ans.notice not in ans.text and not (ans.region and ans.text.startswith(ans.region)):
         lines.insert(0, f"〔{ans.notice}〕")
     cites = ans.citations or ans.related
     if cites:
