@@ -203,8 +203,6 @@ class SubIndexes:
 
 # -- one size -----------------------------------------------------------------------------------
 def run_size(ctx: Ctx, n: int, args) -> dict:
-    import faiss
-
     from qa.bm25 import BM25Index
     from qa.store_faiss import FaissStore, set_threads
 
