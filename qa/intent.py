@@ -102,7 +102,7 @@ def figure_patterns(question: str) -> tuple[str, ...]:
 def analyze(question: str, retriever, result) -> Intent:
     """Build the :class:`Intent` of ``question`` (tokens via the retriever's tokenizer)."""
     stripped = _INJECTION.sub(" ", retriever.strip_regions(question))
-    tokens = [t for t in retriever._tokens(stripped) if len(t) >= 2]
+    tokens = [t for t in retriever.tokens(stripped) if len(t) >= 2]
     core = tuple(dict.fromkeys(t for t in tokens if t not in _GENERIC and not re.fullmatch(r"[\d.]+", t)))
     expansions = {}
     for key, terms in retriever.synonyms.items():

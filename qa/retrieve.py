@@ -164,14 +164,15 @@ class Retriever:
         scopes = self.scopes(query, region)
         text, added = expand_query(self.strip_regions(query), self.synonyms)
         qvec = self.embedder.encode_query([text])[0]  # (dim,)
-        qtokens = self._tokens(text)
+        qtokens = self.tokens(text)
         bm25_all = self.index.bm25.scores(qtokens)  # (n_rows,)
         rows_ok = self._filter_rows(level, doc_id, topic)
         per_scope = [self._search_scope(s, qvec, bm25_all, rows_ok, k) for s in scopes]
         hits, signals = _interleave(per_scope, k)
         return SearchResult(query, tuple(hits), scopes, added, signals)
 
-    def _tokens(self, text: str) -> list[str]:
+    def tokens(self, text: str) -> list[str]:
+        """BM25 tokens of ``text`` (jieba search mode with the policy dictionary)."""
         from qa.bm25 import tokenize
 
         return tokenize(text, user_dict=self.user_dict)
