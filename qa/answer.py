@@ -108,23 +108,24 @@ class Composer:
             return self.refuse(question, why, hits, scope)
         if len(result.scopes) > 1:
             return self._comparison(question, result, intent)
-        picked = self._pick(hits, intent, per_hit=1, limit=4 if intent.is_list else 2)
+        picked = self._pick(hits, intent, limit=4 if intent.is_list else 2)
         citations = tuple(c for c in (self.cite(s.hit, s.start, s.end) for s in picked) if c)
         if not citations:
             return self.refuse(question, "检索到的条款无法逐字核对", hits, scope)
         return Answer(question, _direct_text(citations, scope, intent), True, citations,
                       region=scope.asked, notice=scope.note)
 
-    def _pick(self, hits: list[Hit], intent: Intent, *, per_hit: int, limit: int) -> list[Sentence]:
+    def _pick(self, hits: list[Hit], intent: Intent, *, limit: int) -> list[Sentence]:
+        """The best sentences, at most one per clause."""
         ranked = rank_sentences(hits[:EVIDENCE_HITS], intent, self.idf)
         if intent.units:
             with_unit = [s for s in ranked if re.search(intent.unit_pattern, s.text)]
             ranked = with_unit + [s for s in ranked if s not in with_unit]
-        picked, used = [], {}
+        picked, used = [], set()
         for s in ranked:
-            if used.get(s.hit.chunk.id, 0) >= per_hit:
+            if s.hit.chunk.id in used:
                 continue
-            used[s.hit.chunk.id] = used.get(s.hit.chunk.id, 0) + 1
+            used.add(s.hit.chunk.id)
             picked.append(s)
             if len(picked) == limit:
                 break
@@ -135,7 +136,7 @@ class Composer:
         for scope in result.scopes:
             hits = [h for h in result.hits if h.chunk.region in (scope.allowed or (h.chunk.region,))]
             nearest = [h for h in hits if scope.allowed and h.chunk.region == scope.allowed[0]]
-            picked = self._pick(nearest or hits, intent, per_hit=1, limit=1)
+            picked = self._pick(nearest or hits, intent, limit=1)
             cite = self.cite(picked[0].hit, picked[0].start, picked[0].end) if picked else None
             if cite:
                 citations.append(cite)

@@ -83,10 +83,3 @@ def find_furniture(text: str) -> list[tuple[int, int, str]]:
                 spans.append((*strip_span(text, s + m.start(), s + m.end()), name))
     return sorted(spans)
 
-
-def furniture_mask(text: str) -> list[bool]:
-    """Per-character flags: True where the character belongs to page furniture."""
-    mask = [False] * len(text)
-    for start, end, _ in find_furniture(text):
-        mask[start:end] = [True] * (end - start)
-    return mask

@@ -113,7 +113,7 @@ def _fill_milvus(config: Config, manifest: dict, rows: list[Chunk], vectors: np.
     from qa.store_milvus import MilvusStore
 
     collection = f"policy_{manifest['corpus_hash']}_{manifest['dim']}"
-    store = MilvusStore(config.vector_backend, dim=embedder_dim(manifest), collection=collection,
+    store = MilvusStore(config.vector_backend, dim=int(manifest["dim"]), collection=collection,
                         index_type="HNSW" if index_type == "hnsw" else "FLAT", drop_existing=True,
                         token=config.milvus_token or None)
     try:
@@ -121,10 +121,6 @@ def _fill_milvus(config: Config, manifest: dict, rows: list[Chunk], vectors: np.
     finally:
         store.close()
     return {"uri": config.vector_backend, "collection": collection}
-
-
-def embedder_dim(manifest: dict) -> int:
-    return int(manifest["dim"])
 
 
 def _batches(n: int, size: int, progress: bool):

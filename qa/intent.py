@@ -57,16 +57,6 @@ class Intent:
         return tuple(t for t in self.core_terms if not any(t != u and t in u for u in self.core_terms))
 
     @property
-    def subject_terms(self) -> tuple[str, ...]:
-        """Every term that can name what the question is about (with expansions)."""
-        extra = tuple(t for ts in self.expansions.values() for t in ts)
-        return tuple(dict.fromkeys(self.core_terms + extra + self.terms))
-
-    @property
-    def unit_name(self) -> str:
-        return "、".join(name for name, _ in self.units)
-
-    @property
     def unit_pattern(self) -> str:
         return "|".join(f"(?:{p})" for _, p in self.units)
 
@@ -81,12 +71,6 @@ def units_of(question: str) -> tuple[tuple[str, str], ...]:
     if not found and "多少" in question and re.search(r"贷|补|钱|资助|奖|元|税|费|减免", question):
         found = ((_UNITS[0][0], _UNITS[0][2]),)
     return found
-
-
-def unit_of(question: str) -> tuple[str, str]:
-    """(name, sentence pattern) of the first quantity a question asks for, or ("", "")."""
-    found = units_of(question)
-    return found[0] if found else ("", "")
 
 
 def figure_patterns(question: str) -> tuple[str, ...]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from qa.types import Chunk, Document, Hit
+from qa.types import Document, Hit
 
 MAX_QUERY_CHARS = 500
 RRF_K = 60
@@ -80,7 +80,6 @@ class Retriever:
         self.synonyms = synonyms or {}
         self.user_dict = user_dict
         self.topics = topics or {}
-        self._row_of = {c.id: r for r, c in enumerate(index.rows)}
         self._df: dict[str, int] = {}
         self._row_regions = np.asarray([c.region for c in index.rows], dtype=object)  # (n_rows,)
         # Which rankings are fused: "hybrid" (dense + BM25, the default), "dense" or "bm25"
@@ -244,8 +243,3 @@ def _interleave(per_scope: list, k: int) -> tuple[list[Hit], dict]:
     merged = merged[:limit]
     return [replace(h, rank=i + 1) for i, h in enumerate(merged)], signals
 
-
-def chunk_label(chunk: Chunk, doc: Document) -> str:
-    """《title》 doc number · region · clause heading, for display."""
-    number = f"（{doc.doc_number}）" if doc.doc_number else ""
-    return f"《{doc.title}》{number} {doc.region} · {chunk.heading}"
