@@ -42,7 +42,11 @@ GOALS = {  # metric key -> (goal, unit, label)
 
 
 def gold_questions() -> list[dict]:
-    return [json.loads(line) for line in GOLD.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [
+        json.loads(line)
+        for line in GOLD.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
 
 
 def _machine() -> dict:
@@ -50,8 +54,12 @@ def _machine() -> dict:
         load = os.getloadavg()
     except OSError:
         load = ()
-    return {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform(),
-            "loadavg_at_start": [round(x, 2) for x in load]}
+    return {
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+        "loadavg_at_start": [round(x, 2) for x in load],
+    }
 
 
 def bench_build(out: Path, embedder, reps: int) -> tuple[dict, Path]:
@@ -68,14 +76,22 @@ def bench_build(out: Path, embedder, reps: int) -> tuple[dict, Path]:
         times.append(report.seconds)
         if i:
             shutil.rmtree(d, ignore_errors=True)
-        print(f"  build {i + 1}/{reps}: {report.seconds:.1f} s ({report.n_chunks} chunks, "
-              f"{report.n_rows} rows embedded {report.embedded})", flush=True)
+        print(
+            f"  build {i + 1}/{reps}: {report.seconds:.1f} s ({report.n_chunks} chunks, "
+            f"{report.n_rows} rows embedded {report.embedded})",
+            flush=True,
+        )
     med = statistics.median(times)
-    return {"seconds_each": [round(t, 2) for t in times], "seconds_median": round(med, 2),
-            "n_chunks": report.n_chunks, "n_rows": report.n_rows,
-            "chunks_per_s": round(report.n_chunks / med, 2), "rows_per_s": round(report.n_rows / med, 2),
-            "note": "build_index() in-process with the model already loaded: chunking, embedding every "
-                    "indexed clause (no cache: fresh directory), FAISS, BM25 (jieba), writing files"}, keep
+    return {
+        "seconds_each": [round(t, 2) for t in times],
+        "seconds_median": round(med, 2),
+        "n_chunks": report.n_chunks,
+        "n_rows": report.n_rows,
+        "chunks_per_s": round(report.n_chunks / med, 2),
+        "rows_per_s": round(report.n_rows / med, 2),
+        "note": "build_index() in-process with the model already loaded: chunking, embedding every "
+        "indexed clause (no cache: fresh directory), FAISS, BM25 (jieba), writing files",
+    }, keep
 
 
 def bench_warm(pipeline, questions: list[dict], reps: int) -> dict:
@@ -88,10 +104,15 @@ def bench_warm(pipeline, questions: list[dict], reps: int) -> dict:
         pipeline.ask(q)
     search_runs, answer_runs, batch_qps, answer_meta = [], [], [], []
     search_cpu_runs, answer_cpu_runs = [], []
-    lines = [json.dumps({"id": q["id"], "question": q["question"]}, ensure_ascii=False) for q in questions]
+    lines = [
+        json.dumps({"id": q["id"], "question": q["question"]}, ensure_ascii=False)
+        for q in questions
+    ]
     for r in range(reps):
         cpu: list[float] = []
-        search_runs.append(summarize(time_each(lambda q: pipeline.search(q, k=SEARCH_K), qs, cpu)))
+        search_runs.append(
+            summarize(time_each(lambda q: pipeline.search(q, k=SEARCH_K), qs, cpu))
+        )
         search_cpu_runs.append(summarize(cpu))
         metas, cpu = [], []
 
@@ -107,17 +128,27 @@ def bench_warm(pipeline, questions: list[dict], reps: int) -> dict:
         for line in lines:
             item = json.loads(line)
             ans = pipeline.ask(item["question"], region=item.get("region"))
-            sink.write(json.dumps(answer_json(ans, id_=item["id"]), ensure_ascii=False) + "\n")
+            sink.write(
+                json.dumps(answer_json(ans, id_=item["id"]), ensure_ascii=False) + "\n"
+            )
         batch_qps.append(len(lines) / (time.perf_counter() - t0))
-        print(f"  rep {r + 1}/{reps}: search p95 {search_runs[-1]['p95']:.1f} ms, answer p95 "
-              f"{answer_runs[-1]['p95']:.1f} ms, batch {batch_qps[-1]:.1f} q/s", flush=True)
+        print(
+            f"  rep {r + 1}/{reps}: search p95 {search_runs[-1]['p95']:.1f} ms, answer p95 "
+            f"{answer_runs[-1]['p95']:.1f} ms, batch {batch_qps[-1]:.1f} q/s",
+            flush=True,
+        )
     return {
-        "questions": len(qs), "k": SEARCH_K,
-        "search_ms": median_summary(search_runs), "answer_ms": median_summary(answer_runs),
+        "questions": len(qs),
+        "k": SEARCH_K,
+        "search_ms": median_summary(search_runs),
+        "answer_ms": median_summary(answer_runs),
         "answer_meta_latency_ms": median_summary(answer_meta),
-        "search_cpu_ms": median_summary(search_cpu_runs), "answer_cpu_ms": median_summary(answer_cpu_runs),
-        "search_runs": search_runs, "answer_runs": answer_runs,
-        "batch_qps_each": [round(x, 2) for x in batch_qps], "batch_qps_median": round(statistics.median(batch_qps), 2),
+        "search_cpu_ms": median_summary(search_cpu_runs),
+        "answer_cpu_ms": median_summary(answer_cpu_runs),
+        "search_runs": search_runs,
+        "answer_runs": answer_runs,
+        "batch_qps_each": [round(x, 2) for x in batch_qps],
+        "batch_qps_median": round(statistics.median(batch_qps), 2),
     }
 
 
@@ -141,72 +172,116 @@ _LAUNCHER = (
 
 def bench_cold(index_dir: Path, question: str, reps: int, out_dir: Path) -> dict:
     """``qa ask`` as a fresh process: wall time to the printed answer, and its peak RSS."""
-    env = dict(os.environ, QA_ON_STALE="fail", HF_HUB_OFFLINE="1", PYTHONDONTWRITEBYTECODE="1")
+    env = dict(
+        os.environ, QA_ON_STALE="fail", HF_HUB_OFFLINE="1", PYTHONDONTWRITEBYTECODE="1"
+    )
     cmd = _qa_command() + ["--index-dir", str(index_dir), "ask", question]
     first_line, exit_s, rss, cpu_s = [], [], [], []
     for i in range(reps):
         usage_file = Path(out_dir) / "cold-rusage.txt"
         t0 = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-S", "-c", _LAUNCHER, str(usage_file), *cmd],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=ROOT)
+        proc = subprocess.Popen(
+            [sys.executable, "-S", "-c", _LAUNCHER, str(usage_file), *cmd],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            cwd=ROOT,
+        )
         first = proc.stdout.readline()
         t_first = time.perf_counter() - t0
         rest, err = proc.communicate()
         t_exit = time.perf_counter() - t0
         if proc.returncode not in (0, 2) or not first:
-            raise RuntimeError(f"qa ask failed ({proc.returncode}): {err.decode(errors='replace')[-500:]}")
+            raise RuntimeError(
+                f"qa ask failed ({proc.returncode}): {err.decode(errors='replace')[-500:]}"
+            )
         maxrss_kib, cpu, _ = usage_file.read_text().split()
         first_line.append(t_first)
         exit_s.append(t_exit)
         rss.append(int(maxrss_kib) / 1024)
         cpu_s.append(float(cpu))
-        print(f"  cold {i + 1}/{reps}: answer printed after {t_first:.2f} s, exit {t_exit:.2f} s, "
-              f"peak RSS {rss[-1]:.0f} MiB", flush=True)
+        print(
+            f"  cold {i + 1}/{reps}: answer printed after {t_first:.2f} s, exit {t_exit:.2f} s, "
+            f"peak RSS {rss[-1]:.0f} MiB",
+            flush=True,
+        )
         del rest
     stages = []
     for _ in range(min(3, reps)):
-        probe = subprocess.run([sys.executable, "-m", "bench.cold_probe", str(index_dir), question],
-                               capture_output=True, text=True, env=env, cwd=ROOT, check=True)
+        probe = subprocess.run(
+            [sys.executable, "-m", "bench.cold_probe", str(index_dir), question],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=ROOT,
+            check=True,
+        )
         stages.append(json.loads(probe.stdout.strip().splitlines()[-1]))
-    stage_median = {k: (round(statistics.median(s[k] for s in stages), 3) if not isinstance(v, bool) else v)
-                    for k, v in stages[0].items()}
+    stage_median = {
+        k: (
+            round(statistics.median(s[k] for s in stages), 3)
+            if not isinstance(v, bool)
+            else v
+        )
+        for k, v in stages[0].items()
+    }
     print(f"  cold stages (s since start, median): {stage_median}", flush=True)
-    return {"command": " ".join(cmd[:1] + ["--index-dir", "<index>", "ask", "<question>"]),
-            "cpu_s_median": round(statistics.median(cpu_s), 3),
-            "stages_s_since_start": stage_median,
-            "question": question,
-            "first_output_s_each": [round(x, 3) for x in first_line],
-            "first_output_s_median": round(statistics.median(first_line), 3),
-            "exit_s_median": round(statistics.median(exit_s), 3),
-            "peak_rss_mib_median": round(statistics.median(rss), 1),
-            "note": "index present, QA_ON_STALE=fail, OS page cache warm (files read before); times include "
-                    "a ~20 ms launcher (python -S) that reports the child's own rusage"}
+    return {
+        "command": " ".join(cmd[:1] + ["--index-dir", "<index>", "ask", "<question>"]),
+        "cpu_s_median": round(statistics.median(cpu_s), 3),
+        "stages_s_since_start": stage_median,
+        "question": question,
+        "first_output_s_each": [round(x, 3) for x in first_line],
+        "first_output_s_median": round(statistics.median(first_line), 3),
+        "exit_s_median": round(statistics.median(exit_s), 3),
+        "peak_rss_mib_median": round(statistics.median(rss), 1),
+        "note": "index present, QA_ON_STALE=fail, OS page cache warm (files read before); times include "
+        "a ~20 ms launcher (python -S) that reports the child's own rusage",
+    }
 
 
 def render_md(res: dict) -> str:
     w, b, c = res["warm"], res["build"], res["cold"]
     lines = [
-        "# policy-qa benchmark (real corpus, default model)", "",
+        "# policy-qa benchmark (real corpus, default model)",
+        "",
         f"Model `{res['model']}`, {b['n_chunks']} chunks / {b['n_rows']} indexed rows, "
         f"{w['questions']} gold questions, {res['reps']} repetitions (medians of per-rep percentiles). "
         f"Machine: {res['machine']['cpus']} CPUs, load average at start {res['machine']['loadavg_at_start']} "
-        "(other processes were running; numbers are medians).", "",
-        "| metric | p50 | p95 | p99 | mean | max |", "|---|---:|---:|---:|---:|---:|",
+        "(other processes were running; numbers are medians).",
+        "",
+        "| metric | p50 | p95 | p99 | mean | max |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
-    for name, key in (("search (k=8), ms", "search_ms"), ("answer (`ask`), ms", "answer_ms")):
+    for name, key in (
+        ("search (k=8), ms", "search_ms"),
+        ("answer (`ask`), ms", "answer_ms"),
+    ):
         s = w[key]
-        lines.append(f"| {name} | {s['p50']:.1f} | {s['p95']:.1f} | {s['p99']:.1f} | {s['mean']:.1f} | {s['max']:.1f} |")
-    for name, key in (("search, CPU ms of this process", "search_cpu_ms"), ("answer, CPU ms of this process", "answer_cpu_ms")):
+        lines.append(
+            f"| {name} | {s['p50']:.1f} | {s['p95']:.1f} | {s['p99']:.1f} | {s['mean']:.1f} | {s['max']:.1f} |"
+        )
+    for name, key in (
+        ("search, CPU ms of this process", "search_cpu_ms"),
+        ("answer, CPU ms of this process", "answer_cpu_ms"),
+    ):
         s = w[key]
-        lines.append(f"| {name} | {s['p50']:.1f} | {s['p95']:.1f} | {s['p99']:.1f} | {s['mean']:.1f} | {s['max']:.1f} |")
+        lines.append(
+            f"| {name} | {s['p50']:.1f} | {s['p95']:.1f} | {s['p99']:.1f} | {s['mean']:.1f} | {s['max']:.1f} |"
+        )
     lines += [
-        "", "| metric | value |", "|---|---:|",
+        "",
+        "| metric | value |",
+        "|---|---:|",
         f"| batch throughput (`qa ask --jsonl` loop, in-process) | {w['batch_qps_median']:.1f} questions/s |",
         f"| cold `qa ask` subprocess: start → answer printed (median of {len(c['first_output_s_each'])}) | {c['first_output_s_median']:.2f} s |",
         f"| cold `qa ask` subprocess: start → exit | {c['exit_s_median']:.2f} s (CPU {c['cpu_s_median']:.2f} s) |",
         "| cold stages, s since process start (median of 3 probes) | "
-        + ", ".join(f"{k} {v:.2f}" if not isinstance(v, bool) else f"{k} {v}"
-                    for k, v in c["stages_s_since_start"].items()) + " |",
+        + ", ".join(
+            f"{k} {v:.2f}" if not isinstance(v, bool) else f"{k} {v}"
+            for k, v in c["stages_s_since_start"].items()
+        )
+        + " |",
         f"| index build, fresh dir (median of {len(b['seconds_each'])}) | {b['seconds_median']:.1f} s |",
         f"| build rate | {b['chunks_per_s']:.1f} chunks/s ({b['rows_per_s']:.1f} embedded rows/s) |",
         f"| model load (in-process) | {res['model_load_s']:.2f} s |",
@@ -214,7 +289,9 @@ def render_md(res: dict) -> str:
         f"| peak RSS, benchmark process (ru_maxrss) | {res['rss']['peak_mib']:.0f} MiB |",
         f"| RSS after loading pipeline / after warm runs | {res['rss']['after_load_mib']:.0f} / {res['rss']['after_warm_mib']:.0f} MiB |",
         f"| peak RSS, `qa ask` subprocess | {c['peak_rss_mib_median']:.0f} MiB |",
-        "", "## Goals", "",
+        "",
+        "## Goals",
+        "",
     ]
     lines += [f"- {g}" for g in res["goals"]]
     return "\n".join(lines) + "\n"
@@ -222,9 +299,15 @@ def render_md(res: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--reps", type=int, default=5, help="repetitions of the warm runs (default 5)")
-    ap.add_argument("--build-reps", type=int, default=3, help="index builds (default 3)")
-    ap.add_argument("--cold-reps", type=int, default=5, help="cold subprocess runs (default 5)")
+    ap.add_argument(
+        "--reps", type=int, default=5, help="repetitions of the warm runs (default 5)"
+    )
+    ap.add_argument(
+        "--build-reps", type=int, default=3, help="index builds (default 3)"
+    )
+    ap.add_argument(
+        "--cold-reps", type=int, default=5, help="cold subprocess runs (default 5)"
+    )
     ap.add_argument("--out", default=str(ROOT / "bench" / "out"))
     args = ap.parse_args(argv)
     out = Path(args.out)
@@ -245,7 +328,9 @@ def main(argv: list[str] | None = None) -> int:
     print("index build:", flush=True)
     build, index_dir = bench_build(out, embedder, max(1, args.build_reps))
     t0 = time.perf_counter()
-    pipeline = Pipeline.load(Config(index_dir=index_dir, on_stale="fail"), embedder=embedder)
+    pipeline = Pipeline.load(
+        Config(index_dir=index_dir, on_stale="fail"), embedder=embedder
+    )
     pipeline_load = time.perf_counter() - t0
     after_load = rss_mb()
     questions = gold_questions()
@@ -253,19 +338,39 @@ def main(argv: list[str] | None = None) -> int:
     warm = bench_warm(pipeline, questions, max(1, args.reps))
     after_warm = rss_mb()
     print("cold start:", flush=True)
-    cold = bench_cold(index_dir, "我在四会开个小公司，能申请多少创业担保贷款？", max(1, args.cold_reps), out)
-    values = {"answer_p95_ms": warm["answer_ms"]["p95"], "search_p95_ms": warm["search_ms"]["p95"],
-              "cold_ask_s": cold["first_output_s_median"], "build_s": build["seconds_median"]}
-    goals = [f"{label} ≤ {goal:g} {unit}: {verdict(values[key], goal)}"
-             for key, (goal, unit, label) in GOALS.items()]
+    cold = bench_cold(
+        index_dir,
+        "我在四会开个小公司，能申请多少创业担保贷款？",
+        max(1, args.cold_reps),
+        out,
+    )
+    values = {
+        "answer_p95_ms": warm["answer_ms"]["p95"],
+        "search_p95_ms": warm["search_ms"]["p95"],
+        "cold_ask_s": cold["first_output_s_median"],
+        "build_s": build["seconds_median"],
+    }
+    goals = [
+        f"{label} ≤ {goal:g} {unit}: {verdict(values[key], goal)}"
+        for key, (goal, unit, label) in GOALS.items()
+    ]
     res = {
-        "model": embedder.name, "reps": args.reps, "machine": _machine(),
-        "model_load_s": round(model_load, 3), "pipeline_load_s": round(pipeline_load, 3),
-        "build": build, "warm": warm, "cold": cold,
-        "rss": {"peak_mib": round(maxrss_mb(), 1), "after_load_mib": round(after_load, 1),
-                "after_warm_mib": round(after_warm, 1),
-                "note": "peak includes the index builds (model inference) in this process"},
-        "values": values, "goals": goals,
+        "model": embedder.name,
+        "reps": args.reps,
+        "machine": _machine(),
+        "model_load_s": round(model_load, 3),
+        "pipeline_load_s": round(pipeline_load, 3),
+        "build": build,
+        "warm": warm,
+        "cold": cold,
+        "rss": {
+            "peak_mib": round(maxrss_mb(), 1),
+            "after_load_mib": round(after_load, 1),
+            "after_warm_mib": round(after_warm, 1),
+            "note": "peak includes the index builds (model inference) in this process",
+        },
+        "values": values,
+        "goals": goals,
     }
     (out / "bench.json").write_text(json.dumps(res, ensure_ascii=False, indent=1))
     md = render_md(res)

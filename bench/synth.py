@@ -95,7 +95,9 @@ class SynthCorpus:
     def __len__(self) -> int:
         return len(self.chunks)
 
-    def tokens(self, i: int, real_tokens: Callable[[int, str], tuple[list[str], list[str]]]) -> list[str]:
+    def tokens(
+        self, i: int, real_tokens: Callable[[int, str], tuple[list[str], list[str]]]
+    ) -> list[str]:
         """BM25 tokens of chunk ``i`` (heading then text, as ``qa.index.embed_text``) derived
         from ``real_tokens(source_row, region)`` = (heading tokens, text tokens) of the real
         clause re-issued under ``region`` before digit mapping. Headings are not perturbed."""
@@ -110,7 +112,9 @@ def _renamer(gazetteer, region: str) -> tuple[re.Pattern | None, str]:
     if region == "全国" or region not in gazetteer:
         return None, region
     r = gazetteer.get(region)
-    names = sorted({r.name, *(a for a in r.aliases if len(a) >= 2)}, key=len, reverse=True)
+    names = sorted(
+        {r.name, *(a for a in r.aliases if len(a) >= 2)}, key=len, reverse=True
+    )
     return re.compile("|".join(map(re.escape, names))), region
 
 
@@ -119,8 +123,15 @@ def reissue_text(text: str, pattern: re.Pattern | None, new_region: str) -> str:
     return text if pattern is None else pattern.sub(new_region, text)
 
 
-def generate(docs: Sequence[Document], rows: Sequence[Chunk], n: int, gazetteer, *,
-             seed: int = 0, regions: Sequence[str] | None = None) -> SynthCorpus:
+def generate(
+    docs: Sequence[Document],
+    rows: Sequence[Chunk],
+    n: int,
+    gazetteer,
+    *,
+    seed: int = 0,
+    regions: Sequence[str] | None = None,
+) -> SynthCorpus:
     """``n`` indexed chunks: the real ``rows`` first, then re-issued copies (see module doc).
 
     Args:
@@ -163,37 +174,81 @@ def generate(docs: Sequence[Document], rows: Sequence[Chunk], n: int, gazetteer,
                 rng.shuffle(order)
                 order = order[: n - len(chunks)]
                 new_id = f"syn-{copy}-{region}-{doc_id}"
-                texts = [perturb_text(reissue_text(c.text, pattern, region), mapping, rng) for c in order]
+                texts = [
+                    perturb_text(reissue_text(c.text, pattern, region), mapping, rng)
+                    for c in order
+                ]
                 parts, starts, pos = [], [], 0
                 for t in texts:
                     starts.append(pos)
                     parts.append(t)
                     pos += len(t) + 1
                 doc_text = "\n".join(parts)
-                level = gazetteer.get(region).level if region in gazetteer else real.level
-                parent = gazetteer.get(region).parent if region in gazetteer else real.parent_region
-                out_docs.append(Document(
-                    id=new_id, title=perturb_text(reissue_text(real.title, pattern, region), mapping, rng),
-                    region=region, level=level, parent_region=parent, issuers=real.issuers,
-                    doc_number=perturb_text(real.doc_number, mapping, rng), date=real.date,
-                    file=f"<synthetic copy of {real.file}>", seed=real.seed, text=doc_text,
-                    derived=("synthetic",)))
+                level = (
+                    gazetteer.get(region).level if region in gazetteer else real.level
+                )
+                parent = (
+                    gazetteer.get(region).parent
+                    if region in gazetteer
+                    else real.parent_region
+                )
+                out_docs.append(
+                    Document(
+                        id=new_id,
+                        title=perturb_text(
+                            reissue_text(real.title, pattern, region), mapping, rng
+                        ),
+                        region=region,
+                        level=level,
+                        parent_region=parent,
+                        issuers=real.issuers,
+                        doc_number=perturb_text(real.doc_number, mapping, rng),
+                        date=real.date,
+                        file=f"<synthetic copy of {real.file}>",
+                        seed=real.seed,
+                        text=doc_text,
+                        derived=("synthetic",),
+                    )
+                )
                 mi = len(mappings)
                 mappings.append(mapping)
                 for j, (c, t, s) in enumerate(zip(order, texts, starts)):
-                    chunks.append(Chunk(
-                        id=f"{new_id}-{j}", doc_id=new_id, region=region, clause_path=c.clause_path,
-                        start=s, end=s + len(t), text=t, departments=c.departments, kind="clause"))
+                    chunks.append(
+                        Chunk(
+                            id=f"{new_id}-{j}",
+                            doc_id=new_id,
+                            region=region,
+                            clause_path=c.clause_path,
+                            start=s,
+                            end=s + len(t),
+                            text=t,
+                            departments=c.departments,
+                            kind="clause",
+                        )
+                    )
                     source.append(row_index[c.id])
                     mapping_of.append(mi)
             if len(chunks) >= n:
                 break
-    return SynthCorpus(out_docs, chunks, np.asarray(source, np.int32), np.asarray(mapping_of, np.int32),
-                       mappings, n_real=min(n, len(rows)))
+    return SynthCorpus(
+        out_docs,
+        chunks,
+        np.asarray(source, np.int32),
+        np.asarray(mapping_of, np.int32),
+        mappings,
+        n_real=min(n, len(rows)),
+    )
 
 
-def synth_vectors(real: np.ndarray, source: np.ndarray, *, sigma: float = 0.02, seed: int = 0,
-                  n_real: int = 0, block: int = 65536) -> np.ndarray:
+def synth_vectors(
+    real: np.ndarray,
+    source: np.ndarray,
+    *,
+    sigma: float = 0.02,
+    seed: int = 0,
+    n_real: int = 0,
+    block: int = 65536,
+) -> np.ndarray:
     """(n, dim) float32 unit vectors: ``real[source[i]]`` + N(0, sigma²) noise, renormalized.
 
     The first ``n_real`` rows are the real vectors unchanged. With dim=384 and sigma=0.02
@@ -205,7 +260,9 @@ def synth_vectors(real: np.ndarray, source: np.ndarray, *, sigma: float = 0.02, 
     rng = np.random.default_rng(seed)
     for s in range(0, n, block):
         e = min(n, s + block)
-        x = real[source[s:e]] + sigma * rng.standard_normal((e - s, dim), dtype=np.float32)
+        x = real[source[s:e]] + sigma * rng.standard_normal(
+            (e - s, dim), dtype=np.float32
+        )
         x /= np.linalg.norm(x, axis=1, keepdims=True)
         out[s:e] = x
     out[:n_real] = real[source[:n_real]]

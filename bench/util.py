@@ -47,7 +47,9 @@ def median_summary(summaries: Iterable[dict]) -> dict:
     return out
 
 
-def time_each(fn: Callable, items: Iterable, cpu: list[float] | None = None) -> list[float]:
+def time_each(
+    fn: Callable, items: Iterable, cpu: list[float] | None = None
+) -> list[float]:
     """Wall time of ``fn(item)`` per item, in milliseconds; this process's CPU time per item
     is appended to ``cpu`` when given (less sensitive to other processes on the machine)."""
     out = []

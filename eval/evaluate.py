@@ -53,12 +53,19 @@ def find_all(text: str, needle: str) -> list[int]:
     return out
 
 
-def locate_evidence(evidence: Iterable[dict], doc_texts: dict[str, str]) -> list[list[Span]]:
+def locate_evidence(
+    evidence: Iterable[dict], doc_texts: dict[str, str]
+) -> list[list[Span]]:
     """For each evidence entry, all places where its text occurs in its document."""
     located = []
     for ev in evidence:
         text = doc_texts.get(ev["doc_id"], "")
-        located.append([Span(ev["doc_id"], s, s + len(ev["text"])) for s in find_all(text, ev["text"])])
+        located.append(
+            [
+                Span(ev["doc_id"], s, s + len(ev["text"]))
+                for s in find_all(text, ev["text"])
+            ]
+        )
     return located
 
 
@@ -72,7 +79,9 @@ def covers(hit: Span, occurrences: Sequence[Span]) -> bool:
     return any(overlaps(hit, occ) for occ in occurrences)
 
 
-def first_cover_rank(hits: Sequence[Span], evidence: Sequence[Sequence[Span]]) -> int | None:
+def first_cover_rank(
+    hits: Sequence[Span], evidence: Sequence[Sequence[Span]]
+) -> int | None:
     """1-based rank of the first hit covering any evidence span; None when no hit does."""
     for rank, hit in enumerate(hits, 1):
         if any(covers(hit, occ) for occ in evidence):
@@ -80,7 +89,9 @@ def first_cover_rank(hits: Sequence[Span], evidence: Sequence[Sequence[Span]]) -
     return None
 
 
-def all_covered(hits: Sequence[Span], evidence: Sequence[Sequence[Span]], k: int) -> bool:
+def all_covered(
+    hits: Sequence[Span], evidence: Sequence[Sequence[Span]], k: int
+) -> bool:
     """Whether every evidence span is covered by some hit within the top ``k``."""
     top = hits[:k]
     return bool(evidence) and all(any(covers(h, occ) for h in top) for occ in evidence)
@@ -96,13 +107,20 @@ def mrr(ranks: Sequence[int | None]) -> float:
     return _mean([1.0 / r if r else 0.0 for r in ranks])
 
 
-def refusal_precision_recall(refused: Sequence[bool], should_refuse: Sequence[bool]) -> dict:
+def refusal_precision_recall(
+    refused: Sequence[bool], should_refuse: Sequence[bool]
+) -> dict:
     """Precision and recall of refusals (positive class = refused); None for 0/0."""
     tp = sum(r and s for r, s in zip(refused, should_refuse))
     fp = sum(r and not s for r, s in zip(refused, should_refuse))
     fn = sum(s and not r for r, s in zip(refused, should_refuse))
-    return {"precision": tp / (tp + fp) if tp + fp else None,
-            "recall": tp / (tp + fn) if tp + fn else None, "tp": tp, "fp": fp, "fn": fn}
+    return {
+        "precision": tp / (tp + fp) if tp + fp else None,
+        "recall": tp / (tp + fn) if tp + fn else None,
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+    }
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:
@@ -114,7 +132,9 @@ def percentile(values: Sequence[float], q: float) -> float | None:
     return float(np.percentile(np.asarray(values, dtype=float), q))
 
 
-def key_fact_recall(facts: Sequence[str], texts: Iterable[str]) -> tuple[float, list[str]]:
+def key_fact_recall(
+    facts: Sequence[str], texts: Iterable[str]
+) -> tuple[float, list[str]]:
     """Share of key facts appearing verbatim in any of ``texts``, and the missing ones."""
     blob = "\n".join(texts)
     missing = [f for f in facts if f not in blob]
@@ -124,8 +144,12 @@ def key_fact_recall(facts: Sequence[str], texts: Iterable[str]) -> tuple[float, 
 def quote_faithful(citation, doc_texts: dict[str, str]) -> bool:
     """A quote is faithful when it is exactly ``doc.text[start:end]`` of an existing document."""
     text = doc_texts.get(citation.doc_id)
-    return (text is not None and bool(citation.quote) and citation.quote in text
-            and text[citation.start:citation.end] == citation.quote)
+    return (
+        text is not None
+        and bool(citation.quote)
+        and citation.quote in text
+        and text[citation.start : citation.end] == citation.quote
+    )
 
 
 def _mean(values: Sequence[float | bool]) -> float:
@@ -138,36 +162,62 @@ Searcher = Callable[[dict], list[Span]]
 
 def system_searcher(pipeline, depth: int = SEARCH_DEPTH) -> Searcher:
     """The project's retriever as a searcher (passes the item's explicit region)."""
+
     def search(item: dict) -> list[Span]:
         res = pipeline.search(item["question"], region=item.get("region"), k=depth)
-        return [Span(h.chunk.doc_id, h.chunk.start, h.chunk.end, h.chunk.region, h.chunk.text)
-                for h in res.hits[:depth]]
+        return [
+            Span(
+                h.chunk.doc_id, h.chunk.start, h.chunk.end, h.chunk.region, h.chunk.text
+            )
+            for h in res.hits[:depth]
+        ]
+
     return search
 
 
 def baseline_searcher(baseline, depth: int = SEARCH_DEPTH) -> Searcher:
     """The naive baseline as a searcher (ignores any region)."""
+
     def search(item: dict) -> list[Span]:
-        return [Span(c.doc_id, c.start, c.end, c.region, c.text)
-                for c in baseline.search(item["question"], k=depth)]
+        return [
+            Span(c.doc_id, c.start, c.end, c.region, c.text)
+            for c in baseline.search(item["question"], k=depth)
+        ]
+
     return search
 
 
-def retrieval_row(item: dict, hits: list[Span], doc_texts: dict[str, str], error: str = "") -> dict:
+def retrieval_row(
+    item: dict, hits: list[Span], doc_texts: dict[str, str], error: str = ""
+) -> dict:
     """Per-item retrieval outcome."""
     evidence = locate_evidence(item["evidence"], doc_texts)
     top_region = hits[0].region if hits else None
     return {
-        "id": item["id"], "type": item["type"], "question": item["question"],
-        "expected_regions": item["expected_regions"], "rank": first_cover_rank(hits, evidence),
-        "all_covered@5": all_covered(hits, evidence, 5), "top_region": top_region,
-        "region_ok": top_region in item["expected_regions"], "error": error,
-        "top": [{"doc_id": h.doc_id, "region": h.region, "start": h.start, "text": h.text[:60]}
-                for h in hits[:3]],
+        "id": item["id"],
+        "type": item["type"],
+        "question": item["question"],
+        "expected_regions": item["expected_regions"],
+        "rank": first_cover_rank(hits, evidence),
+        "all_covered@5": all_covered(hits, evidence, 5),
+        "top_region": top_region,
+        "region_ok": top_region in item["expected_regions"],
+        "error": error,
+        "top": [
+            {
+                "doc_id": h.doc_id,
+                "region": h.region,
+                "start": h.start,
+                "text": h.text[:60],
+            }
+            for h in hits[:3]
+        ],
     }
 
 
-def run_retrieval(items: Sequence[dict], searcher: Searcher, doc_texts: dict[str, str]) -> list[dict]:
+def run_retrieval(
+    items: Sequence[dict], searcher: Searcher, doc_texts: dict[str, str]
+) -> list[dict]:
     """Search every answerable item; a QueryError becomes an item with no hits."""
     from qa.retrieve import QueryError
 
@@ -185,19 +235,28 @@ def run_retrieval(items: Sequence[dict], searcher: Searcher, doc_texts: dict[str
 
 def summarize_retrieval(rows: Sequence[dict]) -> dict:
     """Aggregate retrieval rows: overall and per question type."""
+
     def block(rs: Sequence[dict]) -> dict:
         ranks = [r["rank"] for r in rs]
         out = {"n": len(rs), **{f"recall@{k}": recall_at_k(ranks, k) for k in KS}}
-        out.update({"all_covered@5": _mean([r["all_covered@5"] for r in rs]), "mrr": mrr(ranks),
-                    "region_acc": _mean([r["region_ok"] for r in rs])})
+        out.update(
+            {
+                "all_covered@5": _mean([r["all_covered@5"] for r in rs]),
+                "mrr": mrr(ranks),
+                "region_acc": _mean([r["region_ok"] for r in rs]),
+            }
+        )
         return out
 
     by_type = defaultdict(list)
     for r in rows:
         by_type[r["type"]].append(r)
     multi = [r for r in rows if r["type"] in ("list", "comparison")]
-    return {**block(rows), "all_covered@5_list_comparison": block(multi)["all_covered@5"],
-            "by_type": {t: block(rs) for t, rs in sorted(by_type.items())}}
+    return {
+        **block(rows),
+        "all_covered@5_list_comparison": block(multi)["all_covered@5"],
+        "by_type": {t: block(rs) for t, rs in sorted(by_type.items())},
+    }
 
 
 def retrieval_failures(rows: Sequence[dict], k: int = 3) -> list[dict]:
@@ -215,12 +274,21 @@ def answer_row(item: dict, answer, doc_texts: dict[str, str], error: str = "") -
     answered = bool(answer is not None and answer.answered)
     top = cits[0] if cits else None
     row = {
-        "id": item["id"], "type": item["type"], "question": item["question"], "answerable": item["answerable"],
-        "fallback": item["fallback"], "answered": answered, "key_fact_recall": kf, "missing_facts": missing,
-        "n_citations": len(cits), "n_faithful": sum(quote_faithful(c, doc_texts) for c in cits),
-        "top_region": top.region if top else None, "expected_regions": item["expected_regions"],
+        "id": item["id"],
+        "type": item["type"],
+        "question": item["question"],
+        "answerable": item["answerable"],
+        "fallback": item["fallback"],
+        "answered": answered,
+        "key_fact_recall": kf,
+        "missing_facts": missing,
+        "n_citations": len(cits),
+        "n_faithful": sum(quote_faithful(c, doc_texts) for c in cits),
+        "top_region": top.region if top else None,
+        "expected_regions": item["expected_regions"],
         "region_ok": bool(top and top.region in item["expected_regions"]),
-        "fallback_ok": bool(top and top.fallback), "error": error,
+        "fallback_ok": bool(top and top.fallback),
+        "error": error,
         "latency_ms": answer.meta.get("latency_ms") if answer is not None else None,
         "answer": answer.text[:200] if answer is not None else "",
     }
@@ -240,7 +308,9 @@ def answer_problems(row: dict) -> list[str]:
     if row["missing_facts"]:
         problems.append("missing key facts: " + ", ".join(row["missing_facts"]))
     if not row["region_ok"]:
-        problems.append(f"top citation region {row['top_region']} not in {row['expected_regions']}")
+        problems.append(
+            f"top citation region {row['top_region']} not in {row['expected_regions']}"
+        )
     if row["fallback"] and not row["fallback_ok"]:
         problems.append("top citation not marked fallback")
     if row["n_faithful"] < row["n_citations"]:
@@ -248,7 +318,9 @@ def answer_problems(row: dict) -> list[str]:
     return problems
 
 
-def run_answers(items: Sequence[dict], pipeline, doc_texts: dict[str, str]) -> list[dict]:
+def run_answers(
+    items: Sequence[dict], pipeline, doc_texts: dict[str, str]
+) -> list[dict]:
     """Ask every item; a QueryError counts as a refusal, any other exception as an error."""
     from qa.retrieve import QueryError
 
@@ -268,7 +340,11 @@ def run_answers(items: Sequence[dict], pipeline, doc_texts: dict[str, str]) -> l
 def summarize_answers(rows: Sequence[dict]) -> dict:
     """Aggregate answer rows: overall and per question type."""
     out = _answer_block(rows)
-    out.update(refusal_precision_recall([not r["answered"] for r in rows], [not r["answerable"] for r in rows]))
+    out.update(
+        refusal_precision_recall(
+            [not r["answered"] for r in rows], [not r["answerable"] for r in rows]
+        )
+    )
     out["errors"] = sum(bool(r["error"]) for r in rows)
     by_type = defaultdict(list)
     for r in rows:
@@ -284,13 +360,20 @@ def _answer_block(rows: Sequence[dict]) -> dict:
     n_cit = sum(r["n_citations"] for r in rows)
     lat = [r["latency_ms"] for r in rows if r["latency_ms"] is not None]
     return {
-        "n": len(rows), "key_fact_recall": _mean([r["key_fact_recall"] for r in ans]) if ans else None,
-        "quote_faithfulness": sum(r["n_faithful"] for r in rows) / n_cit if n_cit else None,
+        "n": len(rows),
+        "key_fact_recall": _mean([r["key_fact_recall"] for r in ans]) if ans else None,
+        "quote_faithfulness": sum(r["n_faithful"] for r in rows) / n_cit
+        if n_cit
+        else None,
         "citation_region_acc": _mean([r["region_ok"] for r in ans]) if ans else None,
         "answered_rate": _mean([r["answered"] for r in ans]) if ans else None,
-        "refusal_rate_out_of_scope": _mean([not r["answered"] for r in oos]) if oos else None,
+        "refusal_rate_out_of_scope": _mean([not r["answered"] for r in oos])
+        if oos
+        else None,
         "fallback_acc": _mean([r["fallback_ok"] for r in fb]) if fb else None,
-        "n_fallback": len(fb), "latency_p50_ms": percentile(lat, 50), "latency_p95_ms": percentile(lat, 95),
+        "n_fallback": len(fb),
+        "latency_p50_ms": percentile(lat, 50),
+        "latency_p95_ms": percentile(lat, 95),
     }
 
 
@@ -305,41 +388,71 @@ def load_pipeline(model: str, out: Path = DEFAULT_OUT):
     from qa.pipeline import Pipeline
 
     config = Config.from_env(model=model, index_dir=index_dir_for(model, out))
-    return Pipeline.load(config, status=lambda msg: print(f"[{model}] {msg}", file=sys.stderr))
+    return Pipeline.load(
+        config, status=lambda msg: print(f"[{model}] {msg}", file=sys.stderr)
+    )
 
 
-def evaluate_retrieval(pipeline, items: Sequence[dict], *, baseline: bool = True) -> dict:
+def evaluate_retrieval(
+    pipeline, items: Sequence[dict], *, baseline: bool = True
+) -> dict:
     """System (and baseline) retrieval rows and summaries for one loaded pipeline."""
     doc_texts = {d: doc.text for d, doc in pipeline.docs.items()}
     sys_rows = run_retrieval(items, system_searcher(pipeline), doc_texts)
-    result = {"model": pipeline.config.model_name, "system": summarize_retrieval(sys_rows), "rows": sys_rows}
+    result = {
+        "model": pipeline.config.model_name,
+        "system": summarize_retrieval(sys_rows),
+        "rows": sys_rows,
+    }
     if baseline:
         from eval.baseline import NaiveBaseline
 
         base = NaiveBaseline(pipeline.docs.values(), pipeline.retriever.embedder)
         base_rows = run_retrieval(items, baseline_searcher(base), doc_texts)
-        result.update({"baseline": summarize_retrieval(base_rows), "baseline_rows": base_rows,
-                       "baseline_chunks": len(base.chunks)})
+        result.update(
+            {
+                "baseline": summarize_retrieval(base_rows),
+                "baseline_rows": base_rows,
+                "baseline_chunks": len(base.chunks),
+            }
+        )
     return result
 
 
 def evaluate_answers(pipeline, items: Sequence[dict]) -> dict:
     doc_texts = {d: doc.text for d, doc in pipeline.docs.items()}
     rows = run_answers(items, pipeline, doc_texts)
-    return {"model": pipeline.config.model_name, "summary": summarize_answers(rows), "rows": rows}
+    return {
+        "model": pipeline.config.model_name,
+        "summary": summarize_answers(rows),
+        "rows": rows,
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     from qa.embedding import DEFAULT_MODEL, KNOWN_MODELS
 
-    ap = argparse.ArgumentParser(prog="python -m eval.evaluate", description=__doc__.splitlines()[0])
-    ap.add_argument("--model", default=DEFAULT_MODEL, help="embedding model (default %(default)s)")
-    ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default eval/out)")
+    ap = argparse.ArgumentParser(
+        prog="python -m eval.evaluate", description=__doc__.splitlines()[0]
+    )
+    ap.add_argument(
+        "--model", default=DEFAULT_MODEL, help="embedding model (default %(default)s)"
+    )
+    ap.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT, help="output folder (default eval/out)"
+    )
     ap.add_argument("--gold", type=Path, default=GOLD)
-    ap.add_argument("--no-baseline", action="store_true", help="skip the naive LangChain baseline")
-    ap.add_argument("--only", choices=("retrieval", "answers"), help="run one half only")
-    ap.add_argument("--compare-models", action="store_true",
-                    help="retrieval metrics for every packaged model, printed as a table")
+    ap.add_argument(
+        "--no-baseline", action="store_true", help="skip the naive LangChain baseline"
+    )
+    ap.add_argument(
+        "--only", choices=("retrieval", "answers"), help="run one half only"
+    )
+    ap.add_argument(
+        "--compare-models",
+        action="store_true",
+        help="retrieval metrics for every packaged model, printed as a table",
+    )
     args = ap.parse_args(argv)
     from eval.report import comparison_table, write_report
 
@@ -348,9 +461,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     report: dict = {"gold": str(args.gold), "n_items": len(items), "model": args.model}
     pipeline = load_pipeline(args.model, args.out)
     if args.only != "answers":
-        report["retrieval"] = evaluate_retrieval(pipeline, items, baseline=not args.no_baseline)
+        report["retrieval"] = evaluate_retrieval(
+            pipeline, items, baseline=not args.no_baseline
+        )
     if args.compare_models:
-        report["compare_models"] = _compare_models(items, args, sorted(KNOWN_MODELS), report.get("retrieval"))
+        report["compare_models"] = _compare_models(
+            items, args, sorted(KNOWN_MODELS), report.get("retrieval")
+        )
         print(comparison_table(report["compare_models"]))
     if args.only != "retrieval":
         report["answers"] = evaluate_answers(pipeline, items)
@@ -363,8 +480,13 @@ def _compare_models(items, args, models: Sequence[str], have: dict | None) -> di
     """Retrieval summaries for every model (reusing the run already done for --model)."""
     out = {}
     for model in models:
-        res = have if have and model == args.model else evaluate_retrieval(
-            load_pipeline(model, args.out), items, baseline=not args.no_baseline)
+        res = (
+            have
+            if have and model == args.model
+            else evaluate_retrieval(
+                load_pipeline(model, args.out), items, baseline=not args.no_baseline
+            )
+        )
         out[model] = {"system": res["system"], "baseline": res.get("baseline")}
     return out
 

@@ -49,7 +49,10 @@ def split_sentences(hit: Hit) -> list[tuple[int, int, str]]:
 
 def _is_heading_sentence(text: str, hit: Hit) -> bool:
     core = text.rstrip("。；;")
-    return any(core == part or core.endswith(part) for part in hit.chunk.clause_path) or len(core) <= 12
+    return (
+        any(core == part or core.endswith(part) for part in hit.chunk.clause_path)
+        or len(core) <= 12
+    )
 
 
 def rank_sentences(hits: list[Hit], intent: Intent, idf=None) -> list[Sentence]:
@@ -68,7 +71,9 @@ def rank_sentences(hits: list[Hit], intent: Intent, idf=None) -> list[Sentence]:
                 continue
             score = sum(w for t, w in weights.items() if t in text)
             # Shared character pairs catch words the tokenizer split apart (五乐 → 五 / 乐).
-            score += 0.2 * len(intent.bigrams & {text[i:i + 2] for i in range(len(text) - 1)})
+            score += 0.2 * len(
+                intent.bigrams & {text[i : i + 2] for i in range(len(text) - 1)}
+            )
             if intent.units and re.search(intent.unit_pattern, text):
                 score += 2.0
             elif intent.wants_number and re.search(r"\d", text):
@@ -85,8 +90,10 @@ class Composer:
 
     def __init__(self, docs: dict[str, Document], *, idf=None, weight=None) -> None:
         self.docs = docs
-        self.idf = idf            # term -> inverse document frequency (None: term length)
-        self.weight = weight or (lambda t: 1.0)  # term -> IDF, 0 for words not in the corpus
+        self.idf = idf  # term -> inverse document frequency (None: term length)
+        self.weight = weight or (
+            lambda t: 1.0
+        )  # term -> IDF, 0 for words not in the corpus
 
     def cite(self, hit: Hit, start: int, end: int) -> Citation | None:
         """A citation for ``doc.text[start:end]``, or None when it is not verbatim."""
@@ -94,11 +101,22 @@ class Composer:
         if doc is None or not (hit.chunk.start <= start < end <= hit.chunk.end):
             return None
         quote = doc.text[start:end]
-        if quote != hit.chunk.text[start - hit.chunk.start:end - hit.chunk.start]:
+        if quote != hit.chunk.text[start - hit.chunk.start : end - hit.chunk.start]:
             return None
-        return Citation(doc.id, doc.title, doc.region, doc.level, doc.doc_number, hit.chunk.heading,
-                        quote, start, end, round(hit.score, 6), hit.region_role == "fallback",
-                        hit.chunk.departments)
+        return Citation(
+            doc.id,
+            doc.title,
+            doc.region,
+            doc.level,
+            doc.doc_number,
+            hit.chunk.heading,
+            quote,
+            start,
+            end,
+            round(hit.score, 6),
+            hit.region_role == "fallback",
+            hit.chunk.departments,
+        )
 
     def compose(self, question: str, result: SearchResult, intent: Intent) -> Answer:
         hits = list(result.hits)
@@ -109,11 +127,19 @@ class Composer:
         if len(result.scopes) > 1:
             return self._comparison(question, result, intent)
         picked = self._pick(hits, intent, limit=4 if intent.is_list else 2)
-        citations = tuple(c for c in (self.cite(s.hit, s.start, s.end) for s in picked) if c)
+        citations = tuple(
+            c for c in (self.cite(s.hit, s.start, s.end) for s in picked) if c
+        )
         if not citations:
             return self.refuse(question, "检索到的条款无法逐字核对", hits, scope)
-        return Answer(question, _direct_text(citations, scope, intent), True, citations,
-                      region=scope.asked, notice=scope.note)
+        return Answer(
+            question,
+            _direct_text(citations, scope, intent),
+            True,
+            citations,
+            region=scope.asked,
+            notice=scope.note,
+        )
 
     def _pick(self, hits: list[Hit], intent: Intent, *, limit: int) -> list[Sentence]:
         """The best sentences, at most one per clause."""
@@ -129,30 +155,63 @@ class Composer:
             picked.append(s)
             if len(picked) == limit:
                 break
-        return sorted(picked, key=lambda s: (s.hit.rank, s.start)) if intent.is_list else picked
+        return (
+            sorted(picked, key=lambda s: (s.hit.rank, s.start))
+            if intent.is_list
+            else picked
+        )
 
-    def _comparison(self, question: str, result: SearchResult, intent: Intent) -> Answer:
+    def _comparison(
+        self, question: str, result: SearchResult, intent: Intent
+    ) -> Answer:
         lines, citations = [], []
         for scope in result.scopes:
-            hits = [h for h in result.hits if h.chunk.region in (scope.allowed or (h.chunk.region,))]
-            nearest = [h for h in hits if scope.allowed and h.chunk.region == scope.allowed[0]]
+            hits = [
+                h
+                for h in result.hits
+                if h.chunk.region in (scope.allowed or (h.chunk.region,))
+            ]
+            nearest = [
+                h for h in hits if scope.allowed and h.chunk.region == scope.allowed[0]
+            ]
             picked = self._pick(nearest or hits, intent, limit=1)
-            cite = self.cite(picked[0].hit, picked[0].start, picked[0].end) if picked else None
+            cite = (
+                self.cite(picked[0].hit, picked[0].start, picked[0].end)
+                if picked
+                else None
+            )
             if cite:
                 citations.append(cite)
-                label = scope.asked + ("（无本地文件，以下为" + cite.region + "文件）" if cite.fallback else "")
+                label = scope.asked + (
+                    "（无本地文件，以下为" + cite.region + "文件）"
+                    if cite.fallback
+                    else ""
+                )
                 lines.append(f"{label}：「{cite.quote}」")
             else:
                 lines.append(f"{scope.asked}：文件中没有找到相关规定。")
         if not citations:
-            return self.refuse(question, "各地文件均未涉及所问内容", list(result.hits), result.scopes[0])
+            return self.refuse(
+                question,
+                "各地文件均未涉及所问内容",
+                list(result.hits),
+                result.scopes[0],
+            )
         text = "各地规定对比如下：\n" + "\n".join(lines)
-        return Answer(question, text, True, tuple(citations), region="、".join(s.asked for s in result.scopes))
+        return Answer(
+            question,
+            text,
+            True,
+            tuple(citations),
+            region="、".join(s.asked for s in result.scopes),
+        )
 
     def refuse(self, question: str, why: str, hits: list[Hit], scope) -> Answer:
         related = []
         for hit in hits[:3]:
-            sentences = [s for s in split_sentences(hit) if not _is_heading_sentence(s[2], hit)]
+            sentences = [
+                s for s in split_sentences(hit) if not _is_heading_sentence(s[2], hit)
+            ]
             if sentences:
                 cite = self.cite(hit, sentences[0][0], sentences[0][1])
                 if cite:
@@ -163,11 +222,21 @@ class Composer:
         if related:
             text += "下面列出最接近的相关条款供参考。"
         text += HOTLINE
-        return Answer(question, text, False, (), tuple(related), region=scope.asked, notice=scope.note,
-                      meta={"why": why})
+        return Answer(
+            question,
+            text,
+            False,
+            (),
+            tuple(related),
+            region=scope.asked,
+            notice=scope.note,
+            meta={"why": why},
+        )
 
 
-def refusal_reason(intent: Intent, hits: list[Hit], result: SearchResult, weight=lambda t: 1.0) -> str:
+def refusal_reason(
+    intent: Intent, hits: list[Hit], result: SearchResult, weight=lambda t: 1.0
+) -> str:
     """Why the retrieved clauses do not answer the question ("" when they do)."""
     scope = result.scopes[0]
     if intent.injection and (intent.units or intent.figures or not intent.terms):
@@ -178,8 +247,14 @@ def refusal_reason(intent: Intent, hits: list[Hit], result: SearchResult, weight
         return f"未收录{scope.asked}的文件，无法回答该地文件的具体内容"
     texts = [h.chunk.text for h in hits[:EVIDENCE_HITS]]
     if intent.terms and coverage(intent, texts) < MIN_COVERAGE:
-        missing = "、".join(t for t in intent.main_terms if not any(t in x for x in texts))[:40]
-        return f"现有政策文件没有涉及“{missing}”" if missing else "现有政策文件没有涉及所问内容"
+        missing = "、".join(
+            t for t in intent.main_terms if not any(t in x for x in texts)
+        )[:40]
+        return (
+            f"现有政策文件没有涉及“{missing}”"
+            if missing
+            else "现有政策文件没有涉及所问内容"
+        )
     for figure in intent.figures:
         if not any(re.search(figure, h.chunk.text) for h in hits):
             shown = re.sub(r"\(\?<!\[\\d\.\]\)|\\s\*|\\", "", figure)
@@ -194,7 +269,7 @@ def _found(term: str, texts: list[str]) -> bool:
     """A term, or one of its character bigrams for longer words, occurs in the texts."""
     if any(term in x for x in texts):
         return True
-    grams = [term[i:i + 2] for i in range(len(term) - 1)] if len(term) >= 4 else []
+    grams = [term[i : i + 2] for i in range(len(term) - 1)] if len(term) >= 4 else []
     return any(g in x for g in grams for x in texts)
 
 
@@ -217,15 +292,25 @@ def _stated(intent: Intent, hits: list[Hit], pattern: str, weight) -> bool:
     weighted by IDF (rare words like 妈妈岗 or 保险金 weigh most), so the 450元 of a
     社保补贴 sentence does not answer a 妈妈岗 or 失业保险金 question.
     """
-    weights = {t: max(weight(t), 1.0) for t in intent.main_terms if weight(t) > 0 or intent.expansions.get(t)}
+    weights = {
+        t: max(weight(t), 1.0)
+        for t in intent.main_terms
+        if weight(t) > 0 or intent.expansions.get(t)
+    }
     total = sum(weights.values())
     for hit in hits:
         for _, _, text in split_sentences(hit):
             if not re.search(pattern, text):
                 continue
             # A synonym expansion (失业 → 就业困难人员) is weaker evidence than the word itself.
-            got = sum(w if t in text else w / 2 if any(v in text for v in intent.variants(t)) else 0.0
-                      for t, w in weights.items())
+            got = sum(
+                w
+                if t in text
+                else w / 2
+                if any(v in text for v in intent.variants(t))
+                else 0.0
+                for t, w in weights.items()
+            )
             if total == 0 or got / total >= STATED_SHARE:
                 return True
     return False
@@ -234,7 +319,11 @@ def _stated(intent: Intent, hits: list[Hit], pattern: str, weight) -> bool:
 def _direct_text(citations: tuple[Citation, ...], scope, intent: Intent) -> str:
     top = citations[0]
     if scope.asked and top.fallback:
-        lead = f"{scope.own}文件未规定此项；" if scope.own else f"{scope.asked}没有收录本地文件；"
+        lead = (
+            f"{scope.own}文件未规定此项；"
+            if scope.own
+            else f"{scope.asked}没有收录本地文件；"
+        )
         nearest = scope.allowed[0] if scope.allowed else ""
         if nearest and nearest not in (scope.own, top.region):
             lead += f"{nearest}文件未规定此项；"
@@ -244,7 +333,9 @@ def _direct_text(citations: tuple[Citation, ...], scope, intent: Intent) -> str:
     else:
         lead = f"{top.region}文件规定："
     if intent.is_list and len(citations) > 1:
-        items = "\n".join(f"{i}. 「{c.quote}」（{c.region}）" for i, c in enumerate(citations, 1))
+        items = "\n".join(
+            f"{i}. 「{c.quote}」（{c.region}）" for i, c in enumerate(citations, 1)
+        )
         return f"{lead.rstrip('：')}，相关措施包括：\n{items}"
     return f"{lead}「{top.quote}」"
 
@@ -254,12 +345,21 @@ _PART_END = re.compile(r"(?<=[？?！!；;])")
 
 def question_parts(question: str) -> list[str]:
     """Split a question asking several things (能贷多少？利息谁出？) into its parts."""
-    parts = [p.strip() for p in _PART_END.split(question) if len(re.sub(r"[\W_]", "", p)) >= 3]
+    parts = [
+        p.strip()
+        for p in _PART_END.split(question)
+        if len(re.sub(r"[\W_]", "", p)) >= 3
+    ]
     return parts if len(parts) >= 2 else [question]
 
 
-def retrieve_step(pipeline, question: str, *, region: str | None = None,
-                  history: list[dict] | None = None) -> dict:
+def retrieve_step(
+    pipeline,
+    question: str,
+    *,
+    region: str | None = None,
+    history: list[dict] | None = None,
+) -> dict:
     """Check input, split multi-part questions, fold in the conversation, search.
 
     Bad input is returned as ``{"question", "error"}``, not raised.
@@ -269,9 +369,16 @@ def retrieve_step(pipeline, question: str, *, region: str | None = None,
         parts = []
         context = list(history or [])
         for part in question_parts(question):
-            query, part_region = contextualize(part, context, pipeline.retriever.gazetteer, region)
-            parts.append({"question": part, "query": query,
-                          "result": pipeline.search(query, region=part_region, k=SEARCH_K)})
+            query, part_region = contextualize(
+                part, context, pipeline.retriever.gazetteer, region
+            )
+            parts.append(
+                {
+                    "question": part,
+                    "query": query,
+                    "result": pipeline.search(query, region=part_region, k=SEARCH_K),
+                }
+            )
             context.append({"role": "user", "content": part})
         return {"question": question, "parts": parts}
     except QueryError as exc:
@@ -282,9 +389,13 @@ def retrieve_step(pipeline, question: str, *, region: str | None = None,
 def compose_step(pipeline, state: dict) -> Answer:
     """Compose the grounded answer (optionally LLM-phrased) from a :func:`retrieve_step` state."""
     if "error" in state:
-        return Answer(state["question"], state["error"], False, meta={"error": "bad_input"})
+        return Answer(
+            state["question"], state["error"], False, meta={"error": "bad_input"}
+        )
     answers = [_compose_part(pipeline, p) for p in state["parts"]]
-    answer = answers[0] if len(answers) == 1 else merge_parts(state["question"], answers)
+    answer = (
+        answers[0] if len(answers) == 1 else merge_parts(state["question"], answers)
+    )
     answer.meta["query"] = " | ".join(p["query"] for p in state["parts"])
     return answer
 
@@ -310,7 +421,11 @@ def merge_parts(question: str, answers: list[Answer]) -> Answer:
     """
     lines, citations, related, seen = [], [], [], set()
     for i, a in enumerate(answers, 1):
-        body = a.text if a.answered else f"文件中没有找到答案：{a.meta.get('why', '文件未涉及')}。"
+        body = (
+            a.text
+            if a.answered
+            else f"文件中没有找到答案：{a.meta.get('why', '文件未涉及')}。"
+        )
         lines.append(f"{i}. 关于「{a.question}」：{body}")
         for c in a.citations if a.answered else a.related:
             if (c.doc_id, c.start, c.end) not in seen:
@@ -320,14 +435,29 @@ def merge_parts(question: str, answers: list[Answer]) -> Answer:
     head = "" if answered else "部分问题在文件中没有找到答案。\n"
     tail = "" if answered else "\n" + HOTLINE
     notice = " ".join(dict.fromkeys(a.notice for a in answers if a.notice))
-    return Answer(question, head + "\n".join(lines) + tail, answered, tuple(citations), tuple(related),
-                  region=answers[0].region, notice=notice, meta={"parts": len(answers)})
+    return Answer(
+        question,
+        head + "\n".join(lines) + tail,
+        answered,
+        tuple(citations),
+        tuple(related),
+        region=answers[0].region,
+        notice=notice,
+        meta={"parts": len(answers)},
+    )
 
 
-def answer_question(pipeline, question: str, *, region: str | None = None,
-                    history: list[dict] | None = None) -> Answer:
+def answer_question(
+    pipeline,
+    question: str,
+    *,
+    region: str | None = None,
+    history: list[dict] | None = None,
+) -> Answer:
     """Search and compose; bad input becomes an unanswered Answer with a clear message."""
-    return compose_step(pipeline, retrieve_step(pipeline, question, region=region, history=history))
+    return compose_step(
+        pipeline, retrieve_step(pipeline, question, region=region, history=history)
+    )
 
 
 def _with_notice(answer: Answer, notice: str) -> Answer:

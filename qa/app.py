@@ -14,15 +14,30 @@ import logging
 import os
 import threading
 import time
-from qa.app_render import (answer_dict, answer_html, clause_html, document_html, documents_rows, esc,
-                           hit_row, read_aloud, search_dict, short_title)
+
+from qa.app_render import (
+    answer_dict,
+    answer_html,
+    clause_html,
+    document_html,
+    documents_rows,
+    esc,
+    hit_row,
+    read_aloud,
+    search_dict,
+    short_title,
+)
 
 AUTO = "自动识别"
 ALL = "全部"
 LEVEL_CHOICES = (ALL, "全国", "省", "市")
 TOPICS = ("贷款", "补贴", "培训", "场地", "灵活就业", "登记办证")
-EXAMPLES = ("我在浦东开奶茶店能贷多少款？利息谁出？", "深圳创业担保贷款能贷多少？",
-            "宝妈在肇庆有什么就业支持？", "广州和上海的创业培训有什么不同？")
+EXAMPLES = (
+    "我在浦东开奶茶店能贷多少款？利息谁出？",
+    "深圳创业担保贷款能贷多少？",
+    "宝妈在肇庆有什么就业支持？",
+    "广州和上海的创业培训有什么不同？",
+)
 # Enough workers that 20 simultaneous questions never wait on the queue; the pipeline's own
 # lock serialises the ~100 ms of model work, so more would only add threads.
 CONCURRENCY = 16
@@ -70,12 +85,16 @@ class LazyPipeline:
             self._loader = pipeline_or_loader
             threading.Thread(target=self._load, name="qa-load", daemon=True).start()
         else:
-            raise ValueError(f"create_app needs a pipeline or a zero-argument loader, got {pipeline_or_loader!r}")
+            raise ValueError(
+                f"create_app needs a pipeline or a zero-argument loader, got {pipeline_or_loader!r}"
+            )
 
     def _load(self) -> None:
         try:
             takes_status = "status" in inspect.signature(self._loader).parameters
-            self._pipeline = self._loader(status=self._say) if takes_status else self._loader()
+            self._pipeline = (
+                self._loader(status=self._say) if takes_status else self._loader()
+            )
             self.status = ""
         except Exception as exc:  # shown on the page instead of a dead server
             self.error = f"加载失败：{exc}"
@@ -103,31 +122,59 @@ def _region_arg(region: str | None) -> str | None:
     return None if region in ("", AUTO, ALL) else region
 
 
-def api_ask(lazy: LazyPipeline, question: str, region: str | None = None,
-            history: list | None = None) -> dict:
+def api_ask(
+    lazy: LazyPipeline,
+    question: str,
+    region: str | None = None,
+    history: list | None = None,
+) -> dict:
     """/ask: the answer with its citations; a bad question gives ok=False and a Chinese error."""
     try:
         p = lazy.get()
-        ans = p.ask(question, region=_region_arg(region), history=_plain_history(history))
+        ans = p.ask(
+            question, region=_region_arg(region), history=_plain_history(history)
+        )
         return answer_dict(p, ans)
     except Exception as exc:  # noqa: BLE001 - a message for the user, the traceback to the log
-        return {"ok": False, "error": _user_error(exc), "question": str(question)[:500],
-                "citations": [], "related": []}
+        return {
+            "ok": False,
+            "error": _user_error(exc),
+            "question": str(question)[:500],
+            "citations": [],
+            "related": [],
+        }
 
 
-def api_search(lazy: LazyPipeline, query: str, region: str | None = None, level: str | None = None,
-               doc_id: str | None = None, topic: str | None = None, k: int = SEARCH_K) -> dict:
+def api_search(
+    lazy: LazyPipeline,
+    query: str,
+    region: str | None = None,
+    level: str | None = None,
+    doc_id: str | None = None,
+    topic: str | None = None,
+    k: int = SEARCH_K,
+) -> dict:
     """/search: ranked clauses; filters are optional ("" or 全部 = no filter)."""
     none = ("", ALL, None)
     try:
         p = lazy.get()
-        result = p.search(query, region=_region_arg(region), k=int(k),
-                          level=None if level in none else level,
-                          doc_id=None if doc_id in none else doc_id,
-                          topic=None if topic in none else topic)
+        result = p.search(
+            query,
+            region=_region_arg(region),
+            k=int(k),
+            level=None if level in none else level,
+            doc_id=None if doc_id in none else doc_id,
+            topic=None if topic in none else topic,
+        )
         return search_dict(p, result)
     except Exception as exc:  # noqa: BLE001
-        return {"ok": False, "error": _user_error(exc), "query": str(query)[:500], "notes": [], "hits": []}
+        return {
+            "ok": False,
+            "error": _user_error(exc),
+            "query": str(query)[:500],
+            "notes": [],
+            "hits": [],
+        }
 
 
 def _user_error(exc: Exception) -> str:
@@ -147,7 +194,11 @@ def _plain_history(history) -> list[dict]:
         content = m.get("content", "") if isinstance(m, dict) else ""
         if isinstance(content, list):
             content = "".join(p.get("text", "") for p in content if isinstance(p, dict))
-        if isinstance(m, dict) and m.get("role") in ("user", "assistant") and isinstance(content, str):
+        if (
+            isinstance(m, dict)
+            and m.get("role") in ("user", "assistant")
+            and isinstance(content, str)
+        ):
             out.append({"role": m["role"], "content": content})
     return out
 
@@ -156,14 +207,23 @@ def chat_turn(lazy: LazyPipeline, question: str, region: str, state: dict):
     """Generator for the 问答 tab: show the question at once, then the answer and its cards."""
     state = {"messages": list(state["messages"]), "history": list(state["history"])}
     shown = question.strip() if isinstance(question, str) else ""
-    shown = esc(shown if len(shown) <= 600 else shown[:600] + "…")  # the full text is not echoed
+    shown = esc(
+        shown if len(shown) <= 600 else shown[:600] + "…"
+    )  # the full text is not echoed
     state["messages"].append({"role": "user", "content": f"<div>{shown}</div>"})
-    yield state["messages"] + [{"role": "assistant", "content": "正在查找相关文件…"}], state, ""
+    yield (
+        state["messages"] + [{"role": "assistant", "content": "正在查找相关文件…"}],
+        state,
+        "",
+    )
     try:
         p = lazy.get()
         ans = p.ask(question, region=_region_arg(region), history=state["history"])
         reply = answer_html(p, ans)
-        state["history"] += [{"role": "user", "content": question}, {"role": "assistant", "content": ans.text}]
+        state["history"] += [
+            {"role": "user", "content": question},
+            {"role": "assistant", "content": ans.text},
+        ]
     except Exception as exc:  # noqa: BLE001
         reply = f'<div class="qa-notice">{esc(_user_error(exc))}</div>'
     state["messages"].append({"role": "assistant", "content": reply})
@@ -180,8 +240,13 @@ def search_table(lazy: LazyPipeline, query, region, level, doc_id, topic):
     notes = "".join(f'<div class="qa-notice">{esc(n)}</div>' for n in out["notes"])
     info = f'<div class="qa-meta">共 {len(out["hits"])} 条 · 用时 {ms:.0f} 毫秒 · 点击一行查看全文</div>'
     first = out["hits"][0] if out["hits"] else None
-    return ([hit_row(h) for h in out["hits"]], out["hits"], notes + info,
-            clause_html(first) if first else "", read_aloud(first) if first else "")
+    return (
+        [hit_row(h) for h in out["hits"]],
+        out["hits"],
+        notes + info,
+        clause_html(first) if first else "",
+        read_aloud(first) if first else "",
+    )
 
 
 # -- the Blocks ---------------------------------------------------------------------------
@@ -206,23 +271,35 @@ def create_app(pipeline_or_loader):
                 search_ui = _search_tab(gr, lazy, private)
             with gr.Tab("文件", id="docs"):
                 docs_ui = _docs_tab(gr, lazy, private)
-        choosers = [chat_ui["region"], search_ui["region"], search_ui["doc"], docs_ui["doc"], docs_ui["table"]]
+        choosers = [
+            chat_ui["region"],
+            search_ui["region"],
+            search_ui["doc"],
+            docs_ui["doc"],
+            docs_ui["table"],
+        ]
 
         def refresh():
             if not lazy.ready:
-                return [gr.HTML(_status_html(lazy), visible=True), gr.Timer(active=not lazy.error)] + \
-                    [gr.skip()] * len(choosers)
-            return [gr.HTML(visible=False), gr.Timer(active=False)] + _choices(gr, lazy.get())
+                return [
+                    gr.HTML(_status_html(lazy), visible=True),
+                    gr.Timer(active=not lazy.error),
+                ] + [gr.skip()] * len(choosers)
+            return [gr.HTML(visible=False), gr.Timer(active=False)] + _choices(
+                gr, lazy.get()
+            )
 
         quiet = {"show_progress": "hidden", **private}
         timer.tick(refresh, None, [status, timer] + choosers, **quiet)
 
         def open_from_query(request: gr.Request):
-            return _open_from_query(gr, lazy, dict(request.query_params) if request else {})
+            return _open_from_query(
+                gr, lazy, dict(request.query_params) if request else {}
+            )
 
         demo.load(refresh, None, [status, timer] + choosers, **quiet).then(
-            open_from_query, None, [tabs, docs_ui["doc"], docs_ui["view"]], **private).then(
-            None, None, None, js=SCROLL_JS, **private)
+            open_from_query, None, [tabs, docs_ui["doc"], docs_ui["view"]], **private
+        ).then(None, None, None, js=SCROLL_JS, **private)
         _register_api(gr, lazy)
     demo.queue(default_concurrency_limit=CONCURRENCY)
     demo.qa_pipeline = lazy  # for tests and serve()
@@ -231,12 +308,19 @@ def create_app(pipeline_or_loader):
 
 def _register_api(gr, lazy: LazyPipeline) -> None:
     """The two public endpoints; typed signatures give the client its parameter names."""
+
     def ask(question: str, region: str = "", history: list | None = None) -> dict:
         """Answer a question with verbatim quotes. region: e.g. 上海市 ("" = from the question)."""
         return api_ask(lazy, question, region, history)
 
-    def search(query: str, region: str = "", level: str = "", doc_id: str = "", topic: str = "",
-               k: int = SEARCH_K) -> dict:
+    def search(
+        query: str,
+        region: str = "",
+        level: str = "",
+        doc_id: str = "",
+        topic: str = "",
+        k: int = SEARCH_K,
+    ) -> dict:
         """Ranked clauses. level: 全国/省/市; topic: 贷款/补贴/培训/场地/灵活就业/登记办证."""
         return api_search(lazy, query, region, level, doc_id, topic, k)
 
@@ -245,7 +329,10 @@ def _register_api(gr, lazy: LazyPipeline) -> None:
 
 
 def _status_html(lazy: LazyPipeline) -> str:
-    text = lazy.error or f"{lazy.status}（首次启动需建立索引，约半分钟到一分钟，完成后即可提问）"
+    text = (
+        lazy.error
+        or f"{lazy.status}（首次启动需建立索引，约半分钟到一分钟，完成后即可提问）"
+    )
     return f'<div class="qa-status">{esc(text)}</div>'
 
 
@@ -261,9 +348,13 @@ def _doc_choices(p) -> list[tuple[str, str]]:
 
 def _choices(gr, p) -> list:
     regions, docs = _region_choices(p), _doc_choices(p)
-    return [gr.Dropdown(choices=[AUTO] + regions), gr.Dropdown(choices=[ALL] + regions),
-            gr.Dropdown(choices=[(ALL, "")] + docs), gr.Dropdown(choices=docs),
-            gr.Dataframe(value=documents_rows(p))]
+    return [
+        gr.Dropdown(choices=[AUTO] + regions),
+        gr.Dropdown(choices=[ALL] + regions),
+        gr.Dropdown(choices=[(ALL, "")] + docs),
+        gr.Dropdown(choices=docs),
+        gr.Dataframe(value=documents_rows(p)),
+    ]
 
 
 def _open_from_query(gr, lazy: LazyPipeline, params: dict):
@@ -272,34 +363,65 @@ def _open_from_query(gr, lazy: LazyPipeline, params: dict):
     if not doc_id or not lazy.ready or doc_id not in lazy.get().docs:
         return gr.skip(), gr.skip(), gr.skip()
     at = int(params["at"]) if str(params.get("at", "")).isdigit() else None
-    return gr.Tabs(selected="docs"), gr.Dropdown(value=doc_id), document_html(lazy.get(), doc_id, at)
+    return (
+        gr.Tabs(selected="docs"),
+        gr.Dropdown(value=doc_id),
+        document_html(lazy.get(), doc_id, at),
+    )
 
 
 def _qa_tab(gr, lazy: LazyPipeline, private: dict) -> dict:
     ready = lazy.get() if lazy.ready else None
     regions = [AUTO] + (_region_choices(ready) if ready else [])
-    chatbot = gr.Chatbot(label="对话", height=520, latex_delimiters=[], buttons=["copy"], autoscroll=False,
-                         feedback_options=None, elem_id="qa-chat",
-                         placeholder="请用一句话描述您的情况，例如：我在浦东开奶茶店能贷多少款？")
+    chatbot = gr.Chatbot(
+        label="对话",
+        height=520,
+        latex_delimiters=[],
+        buttons=["copy"],
+        autoscroll=False,
+        feedback_options=None,
+        elem_id="qa-chat",
+        placeholder="请用一句话描述您的情况，例如：我在浦东开奶茶店能贷多少款？",
+    )
     with gr.Row(equal_height=True):
-        question = gr.Textbox(show_label=False, placeholder="输入您的问题，按回车提问", scale=5,
-                              max_length=100_000, elem_id="qa-question")
-        region = gr.Dropdown(regions, value=AUTO, label="地区", allow_custom_value=True, scale=1,
-                             min_width=140, elem_id="qa-region")
+        question = gr.Textbox(
+            show_label=False,
+            placeholder="输入您的问题，按回车提问",
+            scale=5,
+            max_length=100_000,
+            elem_id="qa-question",
+        )
+        region = gr.Dropdown(
+            regions,
+            value=AUTO,
+            label="地区",
+            allow_custom_value=True,
+            scale=1,
+            min_width=140,
+            elem_id="qa-region",
+        )
     with gr.Row():
         send = gr.Button("提问", variant="primary", elem_id="qa-send")
         clear = gr.Button("清空对话", elem_id="qa-clear")
     gr.Examples(list(EXAMPLES), inputs=question, label="示例问题")
-    gr.Markdown("回答只摘录文件原文；标注“上级文件兜底”的条款来自上级（省或国家）文件。")
+    gr.Markdown(
+        "回答只摘录文件原文；标注“上级文件兜底”的条款来自上级（省或国家）文件。"
+    )
     state = gr.State({"messages": [], "history": []})
 
     def turn(q, r, s):
         yield from chat_turn(lazy, q, r, s)
 
     for trigger in (question.submit, send.click):
-        trigger(turn, [question, region, state], [chatbot, state, question], **private).then(
-            None, None, None, js=CHAT_SCROLL_JS, **private)
-    clear.click(lambda: ([], {"messages": [], "history": []}, ""), None, [chatbot, state, question], **private)
+        trigger(
+            turn, [question, region, state], [chatbot, state, question], **private
+        ).then(None, None, None, js=CHAT_SCROLL_JS, **private)
+    clear.click(
+        lambda: ([], {"messages": [], "history": []}, ""),
+        None,
+        [chatbot, state, question],
+        **private,
+    )
     chatbot.clear(lambda: {"messages": [], "history": []}, None, state, **private)
     return {"region": region}
 
@@ -309,27 +431,55 @@ def _search_tab(gr, lazy: LazyPipeline, private: dict) -> dict:
     regions = [ALL] + (_region_choices(ready) if ready else [])
     docs = [(ALL, "")] + (_doc_choices(ready) if ready else [])
     with gr.Row(equal_height=True):
-        query = gr.Textbox(show_label=False, placeholder="关键词或问题，如：创业担保贷款 额度", scale=4,
-                           elem_id="search-query")
+        query = gr.Textbox(
+            show_label=False,
+            placeholder="关键词或问题，如：创业担保贷款 额度",
+            scale=4,
+            elem_id="search-query",
+        )
         go = gr.Button("检索", variant="primary", scale=1, elem_id="search-go")
     with gr.Row():
-        region = gr.Dropdown(regions, value=ALL, label="地区（可输入区县名）", allow_custom_value=True,
-                             elem_id="search-region")
-        level = gr.Dropdown(list(LEVEL_CHOICES), value=ALL, label="层级", elem_id="search-level")
+        region = gr.Dropdown(
+            regions,
+            value=ALL,
+            label="地区（可输入区县名）",
+            allow_custom_value=True,
+            elem_id="search-region",
+        )
+        level = gr.Dropdown(
+            list(LEVEL_CHOICES), value=ALL, label="层级", elem_id="search-level"
+        )
         doc = gr.Dropdown(docs, value="", label="文件", elem_id="search-doc")
-        topic = gr.Dropdown([ALL, *TOPICS], value=ALL, label="主题", elem_id="search-topic")
+        topic = gr.Dropdown(
+            [ALL, *TOPICS], value=ALL, label="主题", elem_id="search-topic"
+        )
     notes = gr.HTML()
-    table = gr.Dataframe(headers=["地区", "文件", "文号", "条款", "责任单位", "得分"], interactive=False,
-                         wrap=True, max_height=420, column_widths=["9%", "25%", "14%", "26%", "18%", "8%"],
-                         elem_id="search-table")
+    table = gr.Dataframe(
+        headers=["地区", "文件", "文号", "条款", "责任单位", "得分"],
+        interactive=False,
+        wrap=True,
+        max_height=420,
+        column_widths=["9%", "25%", "14%", "26%", "18%", "8%"],
+        elem_id="search-table",
+    )
     hits = gr.State([])
     with gr.Row():
         detail = gr.HTML(elem_id="search-detail")
-        reply = gr.Textbox(label="答复口径（可复制朗读）", lines=8, buttons=["copy"], interactive=False,
-                           elem_id="search-reply")
+        reply = gr.Textbox(
+            label="答复口径（可复制朗读）",
+            lines=8,
+            buttons=["copy"],
+            interactive=False,
+            elem_id="search-reply",
+        )
     inputs = [query, region, level, doc, topic]
     for trigger in (query.submit, go.click):
-        trigger(lambda *a: search_table(lazy, *a), inputs, [table, hits, notes, detail, reply], **private)
+        trigger(
+            lambda *a: search_table(lazy, *a),
+            inputs,
+            [table, hits, notes, detail, reply],
+            **private,
+        )
 
     def pick(hs, evt: gr.SelectData):
         row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
@@ -343,13 +493,22 @@ def _search_tab(gr, lazy: LazyPipeline, private: dict) -> dict:
 
 def _docs_tab(gr, lazy: LazyPipeline, private: dict) -> dict:
     ready = lazy.get() if lazy.ready else None
-    table = gr.Dataframe(value=documents_rows(ready) if ready else None,
-                         headers=["标题", "地区", "层级", "文号", "日期", "发文单位"], interactive=False, wrap=True,
-                         max_height=300, column_widths=["34%", "9%", "7%", "14%", "10%", "26%"],
-                         label="收录文件（＊ 为整理者据上下文推定的字段）", elem_id="docs-table")
+    table = gr.Dataframe(
+        value=documents_rows(ready) if ready else None,
+        headers=["标题", "地区", "层级", "文号", "日期", "发文单位"],
+        interactive=False,
+        wrap=True,
+        max_height=300,
+        column_widths=["34%", "9%", "7%", "14%", "10%", "26%"],
+        label="收录文件（＊ 为整理者据上下文推定的字段）",
+        elem_id="docs-table",
+    )
     choices = _doc_choices(ready) if ready else []
     doc = gr.Dropdown(choices, value=None, label="查看文件全文", elem_id="docs-doc")
-    view = gr.HTML('<div class="qa-meta">选择一个文件查看全文及条款结构。</div>', elem_id="docs-view")
+    view = gr.HTML(
+        '<div class="qa-meta">选择一个文件查看全文及条款结构。</div>',
+        elem_id="docs-view",
+    )
     doc.input(lambda d: document_html(lazy.get(), d) if d else "", doc, view, **private)
 
     def pick(evt: gr.SelectData):
@@ -363,10 +522,20 @@ def _docs_tab(gr, lazy: LazyPipeline, private: dict) -> dict:
     return {"doc": doc, "table": table, "view": view}
 
 
-def launch(app, host: str = "127.0.0.1", port: int = 7860, *, block: bool = True, **kwargs) -> str:
+def launch(
+    app, host: str = "127.0.0.1", port: int = 7860, *, block: bool = True, **kwargs
+) -> str:
     """Serve ``app``; returns the local URL (at once when ``block`` is False)."""
-    _, url, _ = app.launch(server_name=host, server_port=port, prevent_thread_lock=not block,
-                           css=CSS, footer_links=["api"], show_error=False, quiet=True, **kwargs)
+    _, url, _ = app.launch(
+        server_name=host,
+        server_port=port,
+        prevent_thread_lock=not block,
+        css=CSS,
+        footer_links=["api"],
+        show_error=False,
+        quiet=True,
+        **kwargs,
+    )
     return url
 
 

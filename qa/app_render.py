@@ -25,8 +25,12 @@ def esc(text: object) -> str:
 def short_title(title: str) -> str:
     """The plan's own name inside 关于印发《…》的通知 / …关于印发…的通知, else the title."""
     if "关于印发" in title and title.endswith("的通知"):
-        title = title[title.index("关于印发") + 4: -3]
-    return title.strip("《》") if title.startswith("《") and title.endswith("》") else title
+        title = title[title.index("关于印发") + 4 : -3]
+    return (
+        title.strip("《》")
+        if title.startswith("《") and title.endswith("》")
+        else title
+    )
 
 
 def level_badge(region: str, level: str) -> str:
@@ -55,7 +59,7 @@ def _contiguous(pieces, anchor) -> list:
         lo -= 1
     while hi + 1 < len(pieces) and pieces[hi].end + 40 >= pieces[hi + 1].start:
         hi += 1
-    return pieces[lo: hi + 1]
+    return pieces[lo : hi + 1]
 
 
 def _doc_chunks(pipeline, doc_id: str) -> list:
@@ -82,12 +86,18 @@ def citation_card(pipeline, c, *, related: bool = False) -> str:
     if c.fallback:
         badges += '<span class="qa-badge fallback">上级文件兜底</span>'
     number = f" · {esc(c.doc_number)}" if c.doc_number else ""
-    depts = f'<div class="qa-meta">责任单位：{esc("、".join(c.departments))}</div>' if c.departments else ""
-    link = f'?doc={quote(c.doc_id)}&at={c.start}'
-    return (f'<div class="qa-card{" related" if related else ""}">{badges}'
-            f'<span class="qa-title">《{esc(c.title)}》</span><div class="qa-meta">{esc(c.region)}{number}'
-            f' · {esc(heading or c.clause)}</div><div class="qa-clause">{clause}</div>{depts}'
-            f'<a href="{link}" target="_blank" rel="noopener">在原文中查看 ↗</a></div>')
+    depts = (
+        f'<div class="qa-meta">责任单位：{esc("、".join(c.departments))}</div>'
+        if c.departments
+        else ""
+    )
+    link = f"?doc={quote(c.doc_id)}&at={c.start}"
+    return (
+        f'<div class="qa-card{" related" if related else ""}">{badges}'
+        f'<span class="qa-title">《{esc(c.title)}》</span><div class="qa-meta">{esc(c.region)}{number}'
+        f' · {esc(heading or c.clause)}</div><div class="qa-clause">{clause}</div>{depts}'
+        f'<a href="{link}" target="_blank" rel="noopener">在原文中查看 ↗</a></div>'
+    )
 
 
 def answer_html(pipeline, ans) -> str:
@@ -99,7 +109,9 @@ def answer_html(pipeline, ans) -> str:
         parts += [citation_card(pipeline, c) for c in ans.citations]
     else:
         if "没有找到" not in ans.text:
-            parts.append('<div class="qa-notice">文件中没有找到直接回答这个问题的条款。</div>')
+            parts.append(
+                '<div class="qa-notice">文件中没有找到直接回答这个问题的条款。</div>'
+            )
         if ans.related:
             parts.append('<div class="qa-meta">相关条款（供参考）：</div>')
             parts += [citation_card(pipeline, c, related=True) for c in ans.related]
@@ -109,66 +121,121 @@ def answer_html(pipeline, ans) -> str:
 
 def citation_dict(pipeline, c) -> dict:
     s, e, heading = clause_span(pipeline, c.doc_id, c.start, c.end)
-    return {"doc_id": c.doc_id, "title": c.title, "region": c.region, "level": c.level,
-            "doc_number": c.doc_number, "clause": c.clause or heading, "quote": c.quote,
-            "start": c.start, "end": c.end, "score": round(float(c.score), 4),
-            "fallback": bool(c.fallback), "departments": list(c.departments),
-            "clause_text": pipeline.docs[c.doc_id].text[s:e]}
+    return {
+        "doc_id": c.doc_id,
+        "title": c.title,
+        "region": c.region,
+        "level": c.level,
+        "doc_number": c.doc_number,
+        "clause": c.clause or heading,
+        "quote": c.quote,
+        "start": c.start,
+        "end": c.end,
+        "score": round(float(c.score), 4),
+        "fallback": bool(c.fallback),
+        "departments": list(c.departments),
+        "clause_text": pipeline.docs[c.doc_id].text[s:e],
+    }
 
 
 def answer_dict(pipeline, ans) -> dict:
     """An Answer as JSON-friendly data (the /ask payload)."""
-    return {"ok": True, "error": "", "question": ans.question, "answer": ans.text,
-            "answered": bool(ans.answered), "region": ans.region, "notice": ans.notice,
-            "citations": [citation_dict(pipeline, c) for c in ans.citations],
-            "related": [citation_dict(pipeline, c) for c in ans.related],
-            "latency_ms": round(float(ans.meta.get("latency_ms", 0.0)), 1)}
+    return {
+        "ok": True,
+        "error": "",
+        "question": ans.question,
+        "answer": ans.text,
+        "answered": bool(ans.answered),
+        "region": ans.region,
+        "notice": ans.notice,
+        "citations": [citation_dict(pipeline, c) for c in ans.citations],
+        "related": [citation_dict(pipeline, c) for c in ans.related],
+        "latency_ms": round(float(ans.meta.get("latency_ms", 0.0)), 1),
+    }
 
 
 def hit_dict(pipeline, hit) -> dict:
     c, doc = hit.chunk, pipeline.docs[hit.chunk.doc_id]
-    return {"chunk_id": c.id, "doc_id": c.doc_id, "title": doc.title, "region": c.region,
-            "level": doc.level, "doc_number": doc.doc_number, "clause": c.heading, "text": c.text,
-            "start": c.start, "end": c.end, "departments": list(c.departments),
-            "score": round(float(hit.score), 4), "rank": hit.rank, "region_role": hit.region_role}
+    return {
+        "chunk_id": c.id,
+        "doc_id": c.doc_id,
+        "title": doc.title,
+        "region": c.region,
+        "level": doc.level,
+        "doc_number": doc.doc_number,
+        "clause": c.heading,
+        "text": c.text,
+        "start": c.start,
+        "end": c.end,
+        "departments": list(c.departments),
+        "score": round(float(hit.score), 4),
+        "rank": hit.rank,
+        "region_role": hit.region_role,
+    }
 
 
 def search_dict(pipeline, result) -> dict:
     """A SearchResult as JSON-friendly data (the /search payload)."""
-    return {"ok": True, "error": "", "query": result.query,
-            "notes": [s.note for s in result.scopes if s.note],
-            "hits": [hit_dict(pipeline, h) for h in result.hits]}
+    return {
+        "ok": True,
+        "error": "",
+        "query": result.query,
+        "notes": [s.note for s in result.scopes if s.note],
+        "hits": [hit_dict(pipeline, h) for h in result.hits],
+    }
 
 
 def hit_row(h: dict) -> list:
-    return [h["region"], short_title(h["title"]), h["doc_number"] or "—", h["clause"],
-            "、".join(h["departments"]) or "—", h["score"]]
+    return [
+        h["region"],
+        short_title(h["title"]),
+        h["doc_number"] or "—",
+        h["clause"],
+        "、".join(h["departments"]) or "—",
+        h["score"],
+    ]
 
 
 def read_aloud(h: dict) -> str:
     """A ready-to-read reply for the phone, quoting the clause with its source."""
     number = f"（{h['doc_number']}）" if h["doc_number"] else ""
     depts = f"\n责任单位：{'、'.join(h['departments'])}。" if h["departments"] else ""
-    return (f"根据{h['region']}《{h['title']}》{number}“{h['clause']}”的规定：\n"
-            f"{h['text']}{depts}")
+    return (
+        f"根据{h['region']}《{h['title']}》{number}“{h['clause']}”的规定：\n"
+        f"{h['text']}{depts}"
+    )
 
 
 def clause_html(h: dict) -> str:
-    role = {"fallback": '<span class="qa-badge fallback">上级文件兜底</span>'}.get(h["region_role"], "")
-    return (f'<div class="qa-card"><span class="qa-badge">{esc(level_badge(h["region"], h["level"]))}'
-            f'</span>{role}<span class="qa-title">《{esc(h["title"])}》</span><div class="qa-meta">'
-            f'{esc(h["doc_number"] or "无文号")} · {esc(h["clause"])}</div><div class="qa-clause">'
-            f'{esc(h["text"])}</div><a href="?doc={quote(h["doc_id"])}&at={h["start"]}" target="_blank"'
-            f' rel="noopener">在原文中查看 ↗</a></div>')
+    role = {"fallback": '<span class="qa-badge fallback">上级文件兜底</span>'}.get(
+        h["region_role"], ""
+    )
+    return (
+        f'<div class="qa-card"><span class="qa-badge">{esc(level_badge(h["region"], h["level"]))}'
+        f'</span>{role}<span class="qa-title">《{esc(h["title"])}》</span><div class="qa-meta">'
+        f'{esc(h["doc_number"] or "无文号")} · {esc(h["clause"])}</div><div class="qa-clause">'
+        f'{esc(h["text"])}</div><a href="?doc={quote(h["doc_id"])}&at={h["start"]}" target="_blank"'
+        f' rel="noopener">在原文中查看 ↗</a></div>'
+    )
 
 
 def documents_rows(pipeline) -> list[list[str]]:
     """One row per document; fields inferred by the curators carry a ＊."""
+
     def mark(d, name, value):
         return f"{value}＊" if name in d.derived and value else (value or "—")
-    return [[mark(d, "title", d.title), mark(d, "region", d.region), mark(d, "level", d.level),
-             mark(d, "doc_number", d.doc_number), mark(d, "date", d.date),
-             mark(d, "issuers", "、".join(d.issuers))] for d in pipeline.docs.values()]
+
+    return [
+        [
+            mark(d, "title", d.title),
+            mark(d, "region", d.region),
+            mark(d, "level", d.level),
+            mark(d, "doc_number", d.doc_number),
+            mark(d, "date", d.date),
+            mark(d, "issuers", "、".join(d.issuers)),
+        ]
+        for d in pipeline.docs.values()
+    ]
 
 
 def document_html(pipeline, doc_id: str, at: int | None = None) -> str:
@@ -180,21 +247,27 @@ def document_html(pipeline, doc_id: str, at: int | None = None) -> str:
     for c in _doc_chunks(pipeline, doc_id):
         if c.start < cursor:
             continue
-        body.append(esc(doc.text[cursor:c.start]))
+        body.append(esc(doc.text[cursor : c.start]))
         if c.clause_path != last_path:
             label = " › ".join(c.clause_path)
             toc.append(f'<li><a href="#c-{c.start}">{esc(label)}</a></li>')
             body.append(f'<div class="doc-h">{esc(label)}</div>')
             last_path = c.clause_path
         target = " target" if at is not None and c.start <= at < c.end else ""
-        body.append(f'<section id="c-{c.start}" class="clause{target}">{esc(doc.text[c.start:c.end])}</section>')
+        body.append(
+            f'<section id="c-{c.start}" class="clause{target}">{esc(doc.text[c.start : c.end])}</section>'
+        )
         cursor = c.end
     body.append(esc(doc.text[cursor:]))
     notes = f'<div class="qa-meta">说明：{esc(doc.notes)}</div>' if doc.notes else ""
-    head = (f'<h3>《{esc(doc.title)}》</h3><div class="qa-meta">{esc(doc.region)} · {esc(doc.level)}级 · '
-            f'{esc(doc.doc_number or "无文号")} · {esc(doc.date)} · {esc("、".join(doc.issuers))}</div>{notes}')
-    return (f'<div class="doc-view">{head}<details><summary>目录</summary><ul class="doc-toc">'
-            f'{"".join(toc)}</ul></details>{"".join(body)}</div>')
+    head = (
+        f'<h3>《{esc(doc.title)}》</h3><div class="qa-meta">{esc(doc.region)} · {esc(doc.level)}级 · '
+        f"{esc(doc.doc_number or '无文号')} · {esc(doc.date)} · {esc('、'.join(doc.issuers))}</div>{notes}"
+    )
+    return (
+        f'<div class="doc-view">{head}<details><summary>目录</summary><ul class="doc-toc">'
+        f"{''.join(toc)}</ul></details>{''.join(body)}</div>"
+    )
 
 
 # -- the pipeline, possibly still loading ------------------------------------------------

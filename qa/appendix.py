@@ -24,7 +24,7 @@ _NON_TEXT = re.compile(r"[\s\W_]+", re.UNICODE)
 
 def _bigrams(text: str) -> set[str]:
     norm = _NON_TEXT.sub("", text)
-    return {norm[i:i + 2] for i in range(len(norm) - 1)}
+    return {norm[i : i + 2] for i in range(len(norm) - 1)}
 
 
 def containment(part: str, whole: str) -> float:
@@ -33,7 +33,9 @@ def containment(part: str, whole: str) -> float:
     return len(grams & _bigrams(whole)) / len(grams) if grams else 0.0
 
 
-def appendix_chunks(doc: Document, paras: list[Paragraph], body: list[Chunk]) -> list[Chunk]:
+def appendix_chunks(
+    doc: Document, paras: list[Paragraph], body: list[Chunk]
+) -> list[Chunk]:
     """Chunk the appendix paragraphs ``paras`` and link table rows to ``body`` chunks.
 
     Returns:
@@ -46,7 +48,9 @@ def appendix_chunks(doc: Document, paras: list[Paragraph], body: list[Chunk]) ->
         if len(paras[i].text) > _HEADER_CELL_MAX:
             title_path = ("附件", heading_title(paras[i].text))
         i += 1
-    out: list[Chunk] = [_heading_chunk(doc, paras[0].start, paras[i - 1].end, title_path)]
+    out: list[Chunk] = [
+        _heading_chunk(doc, paras[0].start, paras[i - 1].end, title_path)
+    ]
     rows = _rows(paras[i:], title_path)
     body = _relabel(doc, body, [path[-1] for _, _, path, _ in rows])
     for measure, dept, path, start in rows:
@@ -82,6 +86,7 @@ def _relabel(doc: Document, body: list[Chunk], task_titles: list[str]) -> list[C
     A numbered body heading has no full stop after its title when the clause text runs
     straight on; the table states the title alone, so it is the better label.
     """
+
     def fix(part: str) -> str:
         if not part.endswith("…"):
             return part
@@ -90,8 +95,11 @@ def _relabel(doc: Document, body: list[Chunk], task_titles: list[str]) -> list[C
     out = []
     for c in body:
         path = tuple(fix(part) for part in c.clause_path)
-        out.append(c if path == c.clause_path else
-                   replace(c, clause_path=path, id=chunk_id(doc.id, path, c.text)))
+        out.append(
+            c
+            if path == c.clause_path
+            else replace(c, clause_path=path, id=chunk_id(doc.id, path, c.text))
+        )
     return out
 
 
@@ -101,27 +109,58 @@ def _is_measure(p: Paragraph) -> bool:
 
 def _heading_chunk(doc: Document, start: int, end: int, path: tuple[str, ...]) -> Chunk:
     text = doc.text[start:end]
-    return Chunk(id=chunk_id(doc.id, path, text), doc_id=doc.id, region=doc.region,
-                 clause_path=path, start=start, end=end, text=text, kind="heading")
+    return Chunk(
+        id=chunk_id(doc.id, path, text),
+        doc_id=doc.id,
+        region=doc.region,
+        clause_path=path,
+        start=start,
+        end=end,
+        text=text,
+        kind="heading",
+    )
 
 
-def _row_chunk(doc: Document, measure: Paragraph, dept: Paragraph | None,
-               path: tuple[str, ...], start: int, body: list[Chunk]) -> Chunk:
-    text = doc.text[start:measure.end]
+def _row_chunk(
+    doc: Document,
+    measure: Paragraph,
+    dept: Paragraph | None,
+    path: tuple[str, ...],
+    start: int,
+    body: list[Chunk],
+) -> Chunk:
+    text = doc.text[start : measure.end]
     # Compare with whole clauses (a long clause is split into pieces), then link the
     # piece of the best clause that shares most with the row.
     clauses: dict[tuple[str, ...], list[Chunk]] = {}
     for c in body:
         clauses.setdefault(c.clause_path, []).append(c)
-    best_path = max(clauses, key=lambda p: containment(measure.text, "".join(c.text for c in clauses[p])),
-                    default=None)
-    score = containment(measure.text, "".join(c.text for c in clauses[best_path])) if best_path else 0.0
-    best = max(clauses[best_path], key=lambda c: containment(measure.text, c.text)) if best_path else None
+    best_path = max(
+        clauses,
+        key=lambda p: containment(measure.text, "".join(c.text for c in clauses[p])),
+        default=None,
+    )
+    score = (
+        containment(measure.text, "".join(c.text for c in clauses[best_path]))
+        if best_path
+        else 0.0
+    )
+    best = (
+        max(clauses[best_path], key=lambda c: containment(measure.text, c.text))
+        if best_path
+        else None
+    )
     return Chunk(
-        id=chunk_id(doc.id, path, text), doc_id=doc.id, region=doc.region, clause_path=path,
-        start=start, end=measure.end, text=text,
+        id=chunk_id(doc.id, path, text),
+        doc_id=doc.id,
+        region=doc.region,
+        clause_path=path,
+        start=start,
+        end=measure.end,
+        text=text,
         departments=split_names(dept.text) if dept else (),
-        kind="appendix", restates=best.id if best and score >= LINK_THRESHOLD else "",
+        kind="appendix",
+        restates=best.id if best and score >= LINK_THRESHOLD else "",
         departments_span=(dept.start, dept.end) if dept else (0, 0),
     )
 
@@ -131,5 +170,8 @@ def _link_back(body: list[Chunk], appendix: list[Chunk]) -> list[Chunk]:
     for a in appendix:
         if a.restates:
             rows_of.setdefault(a.restates, []).append(a.id)
-    linked = [replace(c, restated_by=tuple(rows_of[c.id])) if c.id in rows_of else c for c in body]
+    linked = [
+        replace(c, restated_by=tuple(rows_of[c.id])) if c.id in rows_of else c
+        for c in body
+    ]
     return linked + appendix

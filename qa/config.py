@@ -42,11 +42,17 @@ class Config:
 
     def __post_init__(self) -> None:
         if self.on_stale not in ("rebuild", "fail"):
-            raise ValueError(f"on_stale must be 'rebuild' or 'fail', got {self.on_stale!r}")
+            raise ValueError(
+                f"on_stale must be 'rebuild' or 'fail', got {self.on_stale!r}"
+            )
         if self.index_type not in ("flat", "hnsw", "auto"):
-            raise ValueError(f"index_type must be flat/hnsw/auto, got {self.index_type!r}")
+            raise ValueError(
+                f"index_type must be flat/hnsw/auto, got {self.index_type!r}"
+            )
         if not 50 <= self.max_chars <= 5000:
-            raise ValueError(f"max_chars must be within 50..5000, got {self.max_chars!r}")
+            raise ValueError(
+                f"max_chars must be within 50..5000, got {self.max_chars!r}"
+            )
         if not 1 <= self.top_k <= 100:
             raise ValueError(f"top_k must be within 1..100, got {self.top_k!r}")
 
@@ -89,5 +95,7 @@ def _coerce(name: str, raw: str, default: object) -> object:
         if isinstance(default, float):
             return float(raw)
     except ValueError as exc:
-        raise ValueError(f"QA_{name.upper()}={raw!r} is not a valid {type(default).__name__}") from exc
+        raise ValueError(
+            f"QA_{name.upper()}={raw!r} is not a valid {type(default).__name__}"
+        ) from exc
     return raw

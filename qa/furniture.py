@@ -12,13 +12,25 @@ from collections.abc import Iterator
 
 # A whole line is furniture when it matches one of these (after stripping whitespace).
 _LINE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("breadcrumb", re.compile(r"^(当前位置|您现在的位置|你的位置|您所在的位置)\s*[:：]")),
+    (
+        "breadcrumb",
+        re.compile(r"^(当前位置|您现在的位置|你的位置|您所在的位置)\s*[:：]"),
+    ),
     ("breadcrumb", re.compile(r"^首页\s*[>＞»/]")),
-    ("page-meta", re.compile(r"^(来源|发布|发布机构|发布日期|公开方式|索引号|信息来源|文章来源|责任编辑|编辑)\s*[:：]")),
+    (
+        "page-meta",
+        re.compile(
+            r"^(来源|发布|发布机构|发布日期|公开方式|索引号|信息来源|文章来源|责任编辑|编辑)\s*[:：]"
+        ),
+    ),
     ("counter", re.compile(r"^(浏览次数|阅读次数|点击数|访问量|浏览量)\s*[:：]")),
-    ("share-print", re.compile(
-        r"^(分享文章到|分享到|返回顶部|打印页面|打印本页|关闭本页|关闭窗口|扫一扫在手机打开当前页|"
-        r"【打印】|【关闭】|【字体|\[打印\]|\[关闭\])")),
+    (
+        "share-print",
+        re.compile(
+            r"^(分享文章到|分享到|返回顶部|打印页面|打印本页|关闭本页|关闭窗口|扫一扫在手机打开当前页|"
+            r"【打印】|【关闭】|【字体|\[打印\]|\[关闭\])"
+        ),
+    ),
     ("promo", re.compile(r"^(特色服务推荐|相关推荐|推荐阅读|热点推荐|专题推荐)\s*$")),
     ("separator", re.compile(r"^[-—=_*·]{5,}$")),
 )
@@ -35,7 +47,9 @@ _INLINE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 # A heading that opens a list of links to other pages; the block runs over the following
 # lines that read like link titles (no sentence-ending punctuation) up to the first prose.
-_LINK_BLOCK_HEAD = re.compile(r"^(相关内容|相关链接|相关文章|相关阅读|相关文件|相关新闻|延伸阅读)\s*[:：]?\s*$")
+_LINK_BLOCK_HEAD = re.compile(
+    r"^(相关内容|相关链接|相关文章|相关阅读|相关文件|相关新闻|延伸阅读)\s*[:：]?\s*$"
+)
 _PROSE_END = re.compile(r"[。；！？]$")
 
 
@@ -82,4 +96,3 @@ def find_furniture(text: str) -> list[tuple[int, int, str]]:
             for m in rx.finditer(stripped):
                 spans.append((*strip_span(text, s + m.start(), s + m.end()), name))
     return sorted(spans)
-

@@ -68,8 +68,13 @@ def resolve_index_type(config: Config, n_rows: int) -> str:
     return "hnsw" if n_rows >= config.hnsw_threshold else "flat"
 
 
-def build_index(config: Config, embedder, *, docs: list[Document] | None = None,
-                progress: bool = False) -> BuildReport:
+def build_index(
+    config: Config,
+    embedder,
+    *,
+    docs: list[Document] | None = None,
+    progress: bool = False,
+) -> BuildReport:
     """Chunk the corpus, embed what changed, write a new build and swap it in atomically."""
     from qa.bm25 import TOKENIZER_VERSION, BM25Index, tokenize
     from qa.store_faiss import FaissStore
@@ -87,7 +92,7 @@ def build_index(config: Config, embedder, *, docs: list[Document] | None = None,
         if k in cache:
             vectors[i] = cache[k]
     for start in _batches(len(todo), 32, progress):
-        batch = todo[start:start + 32]
+        batch = todo[start : start + 32]
         vectors[batch] = embedder.encode_document([texts[i] for i in batch])
     index_type = resolve_index_type(config, len(rows))
     store = FaissStore(embedder.dim, index_type)
@@ -95,27 +100,55 @@ def build_index(config: Config, embedder, *, docs: list[Document] | None = None,
     user_dict = config.corpus_dir / "policy_terms.txt"
     bm25 = BM25Index.build([tokenize(t, user_dict=user_dict) for t in texts])
     manifest = {
-        "format_version": FORMAT_VERSION, "model": embedder.name, "dim": embedder.dim,
-        "corpus_hash": corpus_hash(docs), "chunker_version": CHUNKER_VERSION,
-        "max_chars": config.max_chars, "tokenizer": TOKENIZER_VERSION, "index_type": index_type, "n_chunks": len(chunks),
-        "n_rows": len(rows), "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "format_version": FORMAT_VERSION,
+        "model": embedder.name,
+        "dim": embedder.dim,
+        "corpus_hash": corpus_hash(docs),
+        "chunker_version": CHUNKER_VERSION,
+        "max_chars": config.max_chars,
+        "tokenizer": TOKENIZER_VERSION,
+        "index_type": index_type,
+        "n_chunks": len(chunks),
+        "n_rows": len(rows),
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }
     if config.vector_backend != "faiss":
         manifest["milvus"] = _fill_milvus(config, manifest, rows, vectors, index_type)
-    path = _write_build(config.index_dir, manifest, chunks, rows, keys, vectors, store, bm25)
+    path = _write_build(
+        config.index_dir, manifest, chunks, rows, keys, vectors, store, bm25
+    )
     new_ids = {c.id for c in rows}
-    return BuildReport(len(chunks), len(rows), len(todo), len(rows) - len(todo),
-                       len(new_ids - old_ids), len(old_ids - new_ids), time.perf_counter() - t0, path)
+    return BuildReport(
+        len(chunks),
+        len(rows),
+        len(todo),
+        len(rows) - len(todo),
+        len(new_ids - old_ids),
+        len(old_ids - new_ids),
+        time.perf_counter() - t0,
+        path,
+    )
 
 
-def _fill_milvus(config: Config, manifest: dict, rows: list[Chunk], vectors: np.ndarray, index_type: str) -> dict:
+def _fill_milvus(
+    config: Config,
+    manifest: dict,
+    rows: list[Chunk],
+    vectors: np.ndarray,
+    index_type: str,
+) -> dict:
     """Write the vectors to the Milvus collection named after this build (replacing it)."""
     from qa.store_milvus import MilvusStore
 
     collection = f"policy_{manifest['corpus_hash']}_{manifest['dim']}"
-    store = MilvusStore(config.vector_backend, dim=int(manifest["dim"]), collection=collection,
-                        index_type="HNSW" if index_type == "hnsw" else "FLAT", drop_existing=True,
-                        token=config.milvus_token or None)
+    store = MilvusStore(
+        config.vector_backend,
+        dim=int(manifest["dim"]),
+        collection=collection,
+        index_type="HNSW" if index_type == "hnsw" else "FLAT",
+        drop_existing=True,
+        token=config.milvus_token or None,
+    )
     try:
         store.add(np.arange(len(rows)), vectors, [c.region for c in rows])
     finally:
@@ -141,15 +174,22 @@ def _previous(config: Config, embedder) -> tuple[dict[str, np.ndarray], set[str]
             return {}, set(json.loads((cur / "rows.json").read_text()))
         keys = json.loads((cur / "keys.json").read_text())
         vectors = np.load(cur / "vectors.npy")
-        return dict(zip(keys, vectors)), set(json.loads((cur / "rows.json").read_text()))
+        return dict(zip(keys, vectors)), set(
+            json.loads((cur / "rows.json").read_text())
+        )
     except (OSError, ValueError, KeyError):
         return {}, set()
 
 
-def _write_build(index_dir: Path, manifest, chunks, rows, keys, vectors, store, bm25) -> Path:
+def _write_build(
+    index_dir: Path, manifest, chunks, rows, keys, vectors, store, bm25
+) -> Path:
     index_dir = Path(index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
-    name = "build-" + hashlib.sha1(json.dumps(manifest, sort_keys=True).encode()).hexdigest()[:10]
+    name = (
+        "build-"
+        + hashlib.sha1(json.dumps(manifest, sort_keys=True).encode()).hexdigest()[:10]
+    )
     tmp = index_dir / f".tmp-{name}-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
@@ -162,7 +202,9 @@ def _write_build(index_dir: Path, manifest, chunks, rows, keys, vectors, store, 
     store.save(tmp / "faiss.index")
     bm25.save(tmp / "bm25")
     # The manifest is written last: a build dir without one is incomplete.
-    (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
+    (tmp / "manifest.json").write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=1)
+    )
     final = index_dir / name
     if final.exists():
         shutil.rmtree(final)
@@ -190,7 +232,9 @@ def read_manifest(index_dir: Path) -> dict | None:
         return None
 
 
-def staleness(config: Config, manifest: dict | None, model_name: str, docs: list[Document]) -> str:
+def staleness(
+    config: Config, manifest: dict | None, model_name: str, docs: list[Document]
+) -> str:
     """Why the index cannot serve this config and corpus ("" when it can), in Chinese."""
     if manifest is None:
         return "索引不存在或不完整"
@@ -200,13 +244,19 @@ def staleness(config: Config, manifest: dict | None, model_name: str, docs: list
         return f"索引由模型 {manifest.get('model')} 建立，当前配置的模型是 {model_name}"
     if manifest.get("corpus_hash") != corpus_hash(docs):
         return "语料已变更（文档或元数据与建索引时不同）"
-    if manifest.get("chunker_version") != CHUNKER_VERSION or manifest.get("max_chars") != config.max_chars:
+    if (
+        manifest.get("chunker_version") != CHUNKER_VERSION
+        or manifest.get("max_chars") != config.max_chars
+    ):
         return "分块规则已变更"
     from qa.bm25 import TOKENIZER_VERSION
 
     if manifest.get("tokenizer") != TOKENIZER_VERSION:
         return "分词规则已变更"
-    if config.vector_backend != "faiss" and (manifest.get("milvus") or {}).get("uri") != config.vector_backend:
+    if (
+        config.vector_backend != "faiss"
+        and (manifest.get("milvus") or {}).get("uri") != config.vector_backend
+    ):
         return f"向量库 {config.vector_backend} 尚未写入当前索引"
     return ""
 
@@ -223,7 +273,9 @@ class LoadedIndex:
     vectors: np.ndarray
 
 
-def load_index(index_dir: Path, vector_backend: str = "faiss", *, milvus_token: str = "") -> LoadedIndex:
+def load_index(
+    index_dir: Path, vector_backend: str = "faiss", *, milvus_token: str = ""
+) -> LoadedIndex:
     """Load the current build; raises IndexError_ naming the fix when it is unreadable.
 
     Args:
@@ -238,27 +290,40 @@ def load_index(index_dir: Path, vector_backend: str = "faiss", *, milvus_token: 
     if manifest is None:
         raise IndexError_(f"索引不存在: {cur}。请运行 `qa index` 建立索引。")
     try:
-        chunks = [_chunk_from_json(json.loads(line))
-                  for line in (cur / "chunks.jsonl").read_text(encoding="utf-8").splitlines()]
+        chunks = [
+            _chunk_from_json(json.loads(line))
+            for line in (cur / "chunks.jsonl").read_text(encoding="utf-8").splitlines()
+        ]
         by_id = {c.id: c for c in chunks}
         rows = [by_id[i] for i in json.loads((cur / "rows.json").read_text())]
         groups: dict[str, list[int]] = {}
         for r, c in enumerate(rows):
             groups.setdefault(c.region, []).append(r)
         if vector_backend == "faiss":
-            store = FaissStore.load(cur / "faiss.index", {g: np.array(v) for g, v in groups.items()},
-                                    manifest["index_type"])
+            store = FaissStore.load(
+                cur / "faiss.index",
+                {g: np.array(v) for g, v in groups.items()},
+                manifest["index_type"],
+            )
         else:
             from qa.store_milvus import MilvusStore
 
-            store = MilvusStore(vector_backend, dim=int(manifest["dim"]),
-                                collection=manifest["milvus"]["collection"], token=milvus_token or None)
+            store = MilvusStore(
+                vector_backend,
+                dim=int(manifest["dim"]),
+                collection=manifest["milvus"]["collection"],
+                token=milvus_token or None,
+            )
         bm25 = BM25Index.load(cur / "bm25")
         vectors = np.load(cur / "vectors.npy", mmap_mode="r")
     except Exception as exc:  # any unreadable piece means a corrupt build
-        raise IndexError_(f"索引已损坏 ({type(exc).__name__}: {exc})。请运行 `qa index --rebuild` 重建。") from exc
+        raise IndexError_(
+            f"索引已损坏 ({type(exc).__name__}: {exc})。请运行 `qa index --rebuild` 重建。"
+        ) from exc
     if len(store) != len(rows) or bm25.n_docs != len(rows):
-        raise IndexError_("索引已损坏（向量数与条款数不一致）。请运行 `qa index --rebuild` 重建。")
+        raise IndexError_(
+            "索引已损坏（向量数与条款数不一致）。请运行 `qa index --rebuild` 重建。"
+        )
     return LoadedIndex(manifest, chunks, rows, store, bm25, vectors)
 
 

@@ -11,18 +11,32 @@ from dataclasses import dataclass, field
 
 # (name shown to users, question pattern, pattern a stating sentence must contain)
 _UNITS: tuple[tuple[str, str, str], ...] = (
-    ("金额", r"多少钱|多少块|补多少|贷多少|奖补多少|多少奖补|(?:金额|额度).{0,4}(?:多少|几)|多少.{0,3}(?:金额|额度)|多少万|几万|能拿多少|能领多少|给多少|"
-             r"标准|奖金|最高.{0,8}多少|最多.{0,8}多少|补贴.{0,6}多少|资助.{0,6}多少",
-     r"\d[\d.]*\s*(?:万元|元)"),
+    (
+        "金额",
+        r"多少钱|多少块|补多少|贷多少|奖补多少|多少奖补|(?:金额|额度).{0,4}(?:多少|几)|多少.{0,3}(?:金额|额度)|多少万|几万|能拿多少|能领多少|给多少|"
+        r"标准|奖金|最高.{0,8}多少|最多.{0,8}多少|补贴.{0,6}多少|资助.{0,6}多少",
+        r"\d[\d.]*\s*(?:万元|元)",
+    ),
     ("比例", r"比例|利率|费率|百分之|几成|降到多少", r"\d[\d.]*\s*[%％]|百分之"),
     ("天数", r"几个工作日|几天|多少天|多少个工作日", r"\d+\s*(?:天|日|个工作日)"),
-    ("期限或时间", r"多久|多长时间|几年|几个月|期限|哪天|什么时候|何时|日期",
-     r"\d+\s*(?:年|个月|月|天|日)|季度|每年|每月|年底|年内|当场|即时"),
-    ("数量", r"多少人|多少个|多少家|多少户|人次|规模", r"\d[\d.]*\s*万?(?:人次|人|个|家|户)"),
+    (
+        "期限或时间",
+        r"多久|多长时间|几年|几个月|期限|哪天|什么时候|何时|日期",
+        r"\d+\s*(?:年|个月|月|天|日)|季度|每年|每月|年底|年内|当场|即时",
+    ),
+    (
+        "数量",
+        r"多少人|多少个|多少家|多少户|人次|规模",
+        r"\d[\d.]*\s*万?(?:人次|人|个|家|户)",
+    ),
 )
-_LIST = re.compile(r"哪些|有什么|都有啥|都有什么|有啥|几项|哪几|列举|包括什么|什么措施|什么政策|什么扶持|什么支持")
-_INJECTION = re.compile(r"忽略(以上|之前|前面|上述|所有)|无视(规则|限制)|不受任何限制|不用引用|直接编|编一个|编造|"
-                        r"ignore (all|previous|the above)|you are now|扮演|越狱")
+_LIST = re.compile(
+    r"哪些|有什么|都有啥|都有什么|有啥|几项|哪几|列举|包括什么|什么措施|什么政策|什么扶持|什么支持"
+)
+_INJECTION = re.compile(
+    r"忽略(以上|之前|前面|上述|所有)|无视(规则|限制)|不受任何限制|不用引用|直接编|编一个|编造|"
+    r"ignore (all|previous|the above)|you are now|扮演|越狱"
+)
 _FIGURE = re.compile(r"(\d[\d.]*)\s*(万元|万块|元|块|万|%|％)")
 _OWN_DOC = re.compile(r"方案|文件|通知|文号|发布|印发")
 _FOLLOWUP_START = re.compile(r"^(那|那么|还有|另外|如果是|要是|换成|换作)")
@@ -40,13 +54,19 @@ _GENERIC = frozenset(
 class Intent:
     """The parts of a question the composer needs."""
 
-    terms: tuple[str, ...]            # ranking terms: question tokens + synonym expansions
-    core_terms: tuple[str, ...]       # content words of the question itself (coverage check)
-    expansions: dict = field(default_factory=dict)  # core term -> policy terms it maps to
-    units: tuple[tuple[str, str], ...] = ()  # (kind, regex a stating sentence must match)
-    figures: tuple[str, ...] = ()     # regexes of quantities the question itself asserts
+    terms: tuple[str, ...]  # ranking terms: question tokens + synonym expansions
+    core_terms: tuple[str, ...]  # content words of the question itself (coverage check)
+    expansions: dict = field(
+        default_factory=dict
+    )  # core term -> policy terms it maps to
+    units: tuple[
+        tuple[str, str], ...
+    ] = ()  # (kind, regex a stating sentence must match)
+    figures: tuple[str, ...] = ()  # regexes of quantities the question itself asserts
     is_list: bool = False
-    wants_number: bool = False        # "多少" with no specific kind: prefer sentences with figures
+    wants_number: bool = (
+        False  # "多少" with no specific kind: prefer sentences with figures
+    )
     injection: bool = False
     asks_own_document: bool = False
     bigrams: frozenset = frozenset()  # character pairs of the question (CJK only)
@@ -54,7 +74,11 @@ class Intent:
     @property
     def main_terms(self) -> tuple[str, ...]:
         """Core terms that are not pieces of a longer core term (养老金, not 养老 / 老金)."""
-        return tuple(t for t in self.core_terms if not any(t != u and t in u for u in self.core_terms))
+        return tuple(
+            t
+            for t in self.core_terms
+            if not any(t != u and t in u for u in self.core_terms)
+        )
 
     @property
     def unit_pattern(self) -> str:
@@ -67,8 +91,14 @@ class Intent:
 
 def units_of(question: str) -> tuple[tuple[str, str], ...]:
     """Every kind of quantity a question asks for, with the pattern that states it."""
-    found = tuple((name, states) for name, asks, states in _UNITS if re.search(asks, question))
-    if not found and "多少" in question and re.search(r"贷|补|钱|资助|奖|元|税|费|减免", question):
+    found = tuple(
+        (name, states) for name, asks, states in _UNITS if re.search(asks, question)
+    )
+    if (
+        not found
+        and "多少" in question
+        and re.search(r"贷|补|钱|资助|奖|元|税|费|减免", question)
+    ):
         found = ((_UNITS[0][0], _UNITS[0][2]),)
     return found
 
@@ -87,7 +117,11 @@ def analyze(question: str, retriever, result) -> Intent:
     """Build the :class:`Intent` of ``question`` (tokens via the retriever's tokenizer)."""
     stripped = _INJECTION.sub(" ", retriever.strip_regions(question))
     tokens = [t for t in retriever.tokens(stripped) if len(t) >= 2]
-    core = tuple(dict.fromkeys(t for t in tokens if t not in _GENERIC and not re.fullmatch(r"[\d.]+", t)))
+    core = tuple(
+        dict.fromkeys(
+            t for t in tokens if t not in _GENERIC and not re.fullmatch(r"[\d.]+", t)
+        )
+    )
     expansions = {}
     for key, terms in retriever.synonyms.items():
         if key in stripped:
@@ -98,14 +132,20 @@ def analyze(question: str, retriever, result) -> Intent:
     terms = tuple(dict.fromkeys(core + tuple(result.expanded)))
     units = units_of(stripped)
     return Intent(
-        terms=terms, core_terms=core, expansions=expansions, units=units,
+        terms=terms,
+        core_terms=core,
+        expansions=expansions,
+        units=units,
         figures=figure_patterns(question),
         is_list=bool(_LIST.search(question)) and not units,
         wants_number=bool(re.search(r"多少|几", stripped)),
         injection=bool(_INJECTION.search(question)),
         asks_own_document=bool(_OWN_DOC.search(question)),
-        bigrams=frozenset(b for b in (stripped[i:i + 2] for i in range(len(stripped) - 1))
-                          if re.fullmatch(r"[\u4e00-\u9fff]{2}", b)),
+        bigrams=frozenset(
+            b
+            for b in (stripped[i : i + 2] for i in range(len(stripped) - 1))
+            if re.fullmatch(r"[\u4e00-\u9fff]{2}", b)
+        ),
     )
 
 
@@ -113,7 +153,9 @@ def message_text(message: dict) -> str:
     """Text of a chat message whose content is a string or a list of parts (Gradio 6)."""
     content = message.get("content", "")
     if isinstance(content, list):
-        return "".join(p.get("text", "") if isinstance(p, dict) else str(p) for p in content)
+        return "".join(
+            p.get("text", "") if isinstance(p, dict) else str(p) for p in content
+        )
     return str(content or "")
 
 
@@ -123,7 +165,9 @@ def is_followup(question: str) -> bool:
     return bool(_FOLLOWUP_START.match(question.strip())) or len(core) <= 8
 
 
-def contextualize(question: str, history: list[dict], gazetteer, region: str | None = None):
+def contextualize(
+    question: str, history: list[dict], gazetteer, region: str | None = None
+):
     """Fold the previous user turn into an elliptical follow-up question.
 
     "那上海呢？" after "广州开店能贷多少？" searches "开店能贷多少？ 那上海呢？" (region 上海市);
@@ -132,7 +176,11 @@ def contextualize(question: str, history: list[dict], gazetteer, region: str | N
     Returns:
         (query to search, explicit region or None)
     """
-    previous = [message_text(m) for m in history if m.get("role") == "user" and message_text(m).strip()]
+    previous = [
+        message_text(m)
+        for m in history
+        if m.get("role") == "user" and message_text(m).strip()
+    ]
     if not previous or not is_followup(question):
         return question, region
     prev = previous[-1]

@@ -45,7 +45,9 @@ class MatchRules:
     """How names may match, beyond plain longest-match (see the module docstring)."""
 
     strict: frozenset[str] = frozenset()  # aliases that need context
-    not_in: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # region -> words
+    not_in: Mapping[str, tuple[str, ...]] = field(
+        default_factory=dict
+    )  # region -> words
     before: tuple[str, ...] = ()  # markers right before a strict alias
     after: tuple[str, ...] = ()  # markers right after a strict alias
 
@@ -83,7 +85,9 @@ class Gazetteer:
             with open(path, "rb") as handle:
                 data = tomllib.load(handle)
         except tomllib.TOMLDecodeError as exc:
-            raise ValueError(f"{source}: not valid TOML / TOML 格式错误: {exc}") from exc
+            raise ValueError(
+                f"{source}: not valid TOML / TOML 格式错误: {exc}"
+            ) from exc
         regions, rules = _parse(data, source)
         return cls(regions, rules, source)
 
@@ -197,10 +201,14 @@ def _build_lookup(regions: tuple[Region, ...], source: str) -> dict[str, str]:
         for field_name, keys in (("name", (region.name,)), ("aliases", region.aliases)):
             for key in keys:
                 if not key or key != key.strip():
-                    raise _error(source, where, field_name, f"empty or padded name {key!r}")
+                    raise _error(
+                        source, where, field_name, f"empty or padded name {key!r}"
+                    )
                 if key in lookup:
                     raise _error(
-                        source, where, field_name,
+                        source,
+                        where,
+                        field_name,
                         f"duplicate name or alias {key!r} (already {lookup[key]!r}) / 重复的名称或别名",
                     )
                 lookup[key] = region.name
@@ -212,44 +220,69 @@ def _check_tree(by_name: Mapping[str, Region], source: str) -> None:
     for region in by_name.values():
         if region.level not in _RANK:
             raise _error(
-                source, f"region {region.name!r}", "level",
+                source,
+                f"region {region.name!r}",
+                "level",
                 f"{region.level!r} not in {LEVELS} / 未知层级",
             )
     roots = [r.name for r in by_name.values() if r.level == "全国"]
     if len(roots) != 1:
-        raise _error(source, "gazetteer", "level", f"need exactly one 全国 region, got {roots}")
+        raise _error(
+            source, "gazetteer", "level", f"need exactly one 全国 region, got {roots}"
+        )
     for region in by_name.values():
         where = f"region {region.name!r}"
         if region.level == "全国":
             if region.parent:
-                raise _error(source, where, "parent", "全国 has no parent / 全国没有上级")
+                raise _error(
+                    source, where, "parent", "全国 has no parent / 全国没有上级"
+                )
             continue
         parent = by_name.get(region.parent)
         if parent is None:
-            raise _error(source, where, "parent", f"unknown parent {region.parent!r} / 未知上级地区")
+            raise _error(
+                source,
+                where,
+                "parent",
+                f"unknown parent {region.parent!r} / 未知上级地区",
+            )
         if _RANK[parent.level] >= _RANK[region.level]:
             raise _error(
-                source, where, "parent",
+                source,
+                where,
+                "parent",
                 f"level {region.level} must be below parent {parent.name}'s level {parent.level}"
                 " (a parent cycle also shows up this way) / 层级必须低于上级",
             )
 
 
 def _check_rules(
-    rules: MatchRules, by_name: Mapping[str, Region], lookup: Mapping[str, str], source: str
+    rules: MatchRules,
+    by_name: Mapping[str, Region],
+    lookup: Mapping[str, str],
+    source: str,
 ) -> None:
     """Strict aliases are aliases; each not_in word contains a name of its region."""
     for alias in rules.strict:
         if alias not in lookup or alias in by_name:
-            raise _error(source, f"strict alias {alias!r}", "strict", "not an alias of any region")
+            raise _error(
+                source,
+                f"strict alias {alias!r}",
+                "strict",
+                "not an alias of any region",
+            )
     for name, words in rules.not_in.items():
         region = by_name.get(name)
         if region is None:
-            raise _error(source, f"region {name!r}", "not_in", "unknown region / 未知地区")
+            raise _error(
+                source, f"region {name!r}", "not_in", "unknown region / 未知地区"
+            )
         for word in words:
             if not any(key in word for key in (region.name, *region.aliases)):
                 raise _error(
-                    source, f"region {name!r}", "not_in",
+                    source,
+                    f"region {name!r}",
+                    "not_in",
                     f"{word!r} contains none of the region's names / 不含该地区名称",
                 )
 
@@ -289,30 +322,45 @@ def _parse_region(
     _check_keys(table, _REGION_KEYS, source, where)
     for key in ("name", "level", "parent"):
         if not isinstance(table.get(key), str):
-            raise _error(source, where, key, "required string is missing / 缺少必填字段")
+            raise _error(
+                source, where, key, "required string is missing / 缺少必填字段"
+            )
     aliases = _strings(table, "aliases", source, where)
     strict = _strings(table, "strict", source, where)
     for alias in strict:
         if alias not in aliases:
-            raise _error(source, where, "strict", f"{alias!r} is not one of this region's aliases")
+            raise _error(
+                source,
+                where,
+                "strict",
+                f"{alias!r} is not one of this region's aliases",
+            )
     region = Region(table["name"], table["level"], table["parent"], aliases)
     return region, strict, _strings(table, "not_in", source, where)
 
 
-def _strings(table: Mapping[str, Any], key: str, source: str, where: str) -> tuple[str, ...]:
+def _strings(
+    table: Mapping[str, Any], key: str, source: str, where: str
+) -> tuple[str, ...]:
     value = table.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
         raise _error(source, where, key, "must be a list of non-empty strings")
     return tuple(value)
 
 
-def _check_keys(table: Mapping[str, Any], allowed: frozenset[str], source: str, where: str) -> None:
+def _check_keys(
+    table: Mapping[str, Any], allowed: frozenset[str], source: str, where: str
+) -> None:
     unknown = sorted(set(table) - allowed)
     if unknown:
-        raise _error(source, where, unknown[0], f"unknown field; allowed: {sorted(allowed)}")
+        raise _error(
+            source, where, unknown[0], f"unknown field; allowed: {sorted(allowed)}"
+        )
 
 
 @functools.lru_cache(maxsize=1)
 def load_default() -> Gazetteer:
     """The repository's gazetteer, ``corpus/regions.toml``, loaded once."""
-    return Gazetteer.load(Path(__file__).resolve().parent.parent / "corpus" / "regions.toml")
+    return Gazetteer.load(
+        Path(__file__).resolve().parent.parent / "corpus" / "regions.toml"
+    )

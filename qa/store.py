@@ -56,21 +56,33 @@ class NumpyStore:
         ids = np.asarray(ids, dtype=np.int64)
         vectors = np.asarray(vectors, dtype=np.float32).reshape(-1, self.dim)
         if not (len(ids) == len(vectors) == len(groups)):
-            raise ValueError(f"ids/vectors/groups lengths differ: {len(ids)}/{len(vectors)}/{len(groups)}")
+            raise ValueError(
+                f"ids/vectors/groups lengths differ: {len(ids)}/{len(vectors)}/{len(groups)}"
+            )
         self._ids = np.concatenate([self._ids, ids])
         self._vectors = np.concatenate([self._vectors, vectors])
-        self._groups = np.concatenate([self._groups, np.asarray(list(groups), dtype=object)])
+        self._groups = np.concatenate(
+            [self._groups, np.asarray(list(groups), dtype=object)]
+        )
 
     def remove(self, ids: np.ndarray) -> None:
         keep = ~np.isin(self._ids, np.asarray(ids, dtype=np.int64))
-        self._ids, self._vectors, self._groups = self._ids[keep], self._vectors[keep], self._groups[keep]
+        self._ids, self._vectors, self._groups = (
+            self._ids[keep],
+            self._vectors[keep],
+            self._groups[keep],
+        )
 
     def search(self, queries, k, *, groups=None):
         queries = np.asarray(queries, dtype=np.float32).reshape(-1, self.dim)
         n = len(queries)
         scores = np.full((n, k), -np.inf, dtype=np.float32)
         out = np.full((n, k), -1, dtype=np.int64)
-        mask = np.ones(len(self._ids), bool) if groups is None else np.isin(self._groups, list(groups))
+        mask = (
+            np.ones(len(self._ids), bool)
+            if groups is None
+            else np.isin(self._groups, list(groups))
+        )
         rows = np.flatnonzero(mask)
         if len(rows) == 0:
             return scores, out

@@ -30,7 +30,9 @@ def set_threads(n: int) -> None:
 class FaissStore:
     """VectorStore over a FAISS ``IndexIDMap2`` (flat inner product or HNSW)."""
 
-    def __init__(self, dim: int, index_type: str = "flat", *, ef_search: int = HNSW_EF_SEARCH) -> None:
+    def __init__(
+        self, dim: int, index_type: str = "flat", *, ef_search: int = HNSW_EF_SEARCH
+    ) -> None:
         import faiss
 
         if index_type not in ("flat", "hnsw"):
@@ -56,21 +58,29 @@ class FaissStore:
         ids = np.ascontiguousarray(ids, dtype=np.int64)
         vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1, self.dim)
         if not (len(ids) == len(vectors) == len(groups)):
-            raise ValueError(f"ids/vectors/groups lengths differ: {len(ids)}/{len(vectors)}/{len(groups)}")
+            raise ValueError(
+                f"ids/vectors/groups lengths differ: {len(ids)}/{len(vectors)}/{len(groups)}"
+            )
         self._index.add_with_ids(vectors, ids)
         groups_arr = np.asarray(list(groups), dtype=object)
         for g in set(groups):
             rows = groups_arr == g
-            self._groups[g] = np.union1d(self._groups.get(g, np.zeros(0, np.int64)), ids[rows])
+            self._groups[g] = np.union1d(
+                self._groups.get(g, np.zeros(0, np.int64)), ids[rows]
+            )
             if self.index_type == "hnsw":
-                self._subs.setdefault(g, self._new_hnsw()).add_with_ids(vectors[rows], ids[rows])
+                self._subs.setdefault(g, self._new_hnsw()).add_with_ids(
+                    vectors[rows], ids[rows]
+                )
 
     def remove(self, ids: np.ndarray) -> None:
         import faiss
 
         ids = np.asarray(ids, dtype=np.int64)
         if self.index_type == "hnsw":
-            raise NotImplementedError("HNSW does not support removal; rebuild the index")
+            raise NotImplementedError(
+                "HNSW does not support removal; rebuild the index"
+            )
         self._index.remove_ids(faiss.IDSelectorBatch(ids))
         for g, members in self._groups.items():
             self._groups[g] = np.setdiff1d(members, ids)
@@ -113,7 +123,9 @@ class FaissStore:
             return empty
         params = faiss.SearchParametersHNSW(efSearch=self.ef_search)
         parts = [s.search(queries, k, params=params) for s in subs]
-        scores = np.concatenate([p[0] for p in parts], axis=1)  # (n_queries, k * n_groups)
+        scores = np.concatenate(
+            [p[0] for p in parts], axis=1
+        )  # (n_queries, k * n_groups)
         ids = np.concatenate([p[1] for p in parts], axis=1)
         scores = np.where(ids < 0, -np.inf, scores)
         order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
@@ -138,17 +150,25 @@ class FaissStore:
             Path(f"{path}.subs.json").write_text(json.dumps(names, ensure_ascii=False))
 
     @classmethod
-    def load(cls, path: Path, groups: dict[str, np.ndarray], index_type: str) -> FaissStore:
+    def load(
+        cls, path: Path, groups: dict[str, np.ndarray], index_type: str
+    ) -> FaissStore:
         import json
 
         import faiss
 
         store = cls.__new__(cls)
         store._index = faiss.read_index(str(path))
-        store.dim, store.index_type, store.ef_search = store._index.d, index_type, HNSW_EF_SEARCH
+        store.dim, store.index_type, store.ef_search = (
+            store._index.d,
+            index_type,
+            HNSW_EF_SEARCH,
+        )
         store._groups = {g: np.sort(np.asarray(v, np.int64)) for g, v in groups.items()}
         store._subs = {}
         if index_type == "hnsw":
             names = json.loads(Path(f"{path}.subs.json").read_text())
-            store._subs = {g: faiss.read_index(f"{path}.sub{i}") for i, g in enumerate(names)}
+            store._subs = {
+                g: faiss.read_index(f"{path}.sub{i}") for i, g in enumerate(names)
+            }
         return store

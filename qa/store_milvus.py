@@ -25,7 +25,9 @@ _LOCAL_OPEN: dict[str, int] = {}
 
 def filter_expr(groups: Collection[str]) -> str:
     """Milvus boolean expression selecting rows whose region is one of ``groups``."""
-    quoted = ", ".join('"' + g.replace("\\", "\\\\").replace('"', '\\"') + '"' for g in groups)
+    quoted = ", ".join(
+        '"' + g.replace("\\", "\\\\").replace('"', '\\"') + '"' for g in groups
+    )
     return f"region in [{quoted}]"
 
 
@@ -55,13 +57,18 @@ class MilvusStore:
         if dim <= 0:
             raise ValueError(f"dim must be positive, got {dim!r}")
         if index_type not in INDEX_TYPES:
-            raise ValueError(f"index_type must be one of {INDEX_TYPES}, got {index_type!r}")
+            raise ValueError(
+                f"index_type must be one of {INDEX_TYPES}, got {index_type!r}"
+            )
         self.dim = dim
         self.uri = uri
         self.collection = collection
         self.index_type = index_type
         self.full_text = full_text
-        self._search_params = {"metric_type": "IP", "params": {"ef": hnsw_ef} if index_type == "HNSW" else {}}
+        self._search_params = {
+            "metric_type": "IP",
+            "params": {"ef": hnsw_ef} if index_type == "HNSW" else {},
+        }
         self._client = _connect(uri, token)
         try:
             if drop_existing and self._client.has_collection(collection):
@@ -85,25 +92,47 @@ class MilvusStore:
         schema.add_field("region", DataType.VARCHAR, max_length=_REGION_MAX_LEN)
         index = self._client.prepare_index_params()
         params = _HNSW_BUILD if self.index_type == "HNSW" else {}
-        index.add_index(field_name="vector", index_type=self.index_type, metric_type="IP", params=params)
+        index.add_index(
+            field_name="vector",
+            index_type=self.index_type,
+            metric_type="IP",
+            params=params,
+        )
         if self.full_text:
             schema.add_field(
-                "text", DataType.VARCHAR, max_length=_TEXT_MAX_LEN,
-                enable_analyzer=True, analyzer_params={"tokenizer": "jieba"},
+                "text",
+                DataType.VARCHAR,
+                max_length=_TEXT_MAX_LEN,
+                enable_analyzer=True,
+                analyzer_params={"tokenizer": "jieba"},
             )
             schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
-            schema.add_function(Function(
-                name="text_bm25", function_type=FunctionType.BM25,
-                input_field_names=["text"], output_field_names=["sparse"],
-            ))
-            index.add_index(field_name="sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
+            schema.add_function(
+                Function(
+                    name="text_bm25",
+                    function_type=FunctionType.BM25,
+                    input_field_names=["text"],
+                    output_field_names=["sparse"],
+                )
+            )
+            index.add_index(
+                field_name="sparse",
+                index_type="SPARSE_INVERTED_INDEX",
+                metric_type="BM25",
+            )
         # Strong consistency: a search right after add() sees the rows (matters on a server).
         self._client.create_collection(
-            self.collection, schema=schema, index_params=index, consistency_level="Strong"
+            self.collection,
+            schema=schema,
+            index_params=index,
+            consistency_level="Strong",
         )
 
     def _check_existing(self) -> None:
-        fields = {f["name"]: f for f in self._client.describe_collection(self.collection)["fields"]}
+        fields = {
+            f["name"]: f
+            for f in self._client.describe_collection(self.collection)["fields"]
+        }
         if "vector" not in fields or "region" not in fields:
             raise ValueError(
                 f"collection {self.collection!r} at {self.uri!r} was not built by MilvusStore "
@@ -133,12 +162,16 @@ class MilvusStore:
         ids = np.asarray(ids, dtype=np.int64).reshape(-1)
         vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1, self.dim)
         if not (len(ids) == len(vectors) == len(groups)):
-            raise ValueError(f"ids/vectors/groups lengths differ: {len(ids)}/{len(vectors)}/{len(groups)}")
+            raise ValueError(
+                f"ids/vectors/groups lengths differ: {len(ids)}/{len(vectors)}/{len(groups)}"
+            )
         if len(np.unique(ids)) != len(ids):
             raise ValueError("ids must be unique within one add() call")
         if self.full_text and (texts is None or len(texts) != len(ids)):
             got = None if texts is None else len(texts)
-            raise ValueError(f"full_text store needs one text per row ({len(ids)}), got {got}")
+            raise ValueError(
+                f"full_text store needs one text per row ({len(ids)}), got {got}"
+            )
         if len(ids) == 0:
             return
         for start in range(0, len(ids), _INSERT_BATCH):
@@ -175,8 +208,12 @@ class MilvusStore:
         for start in range(0, len(queries), _SEARCH_BATCH):
             batch = queries[start : start + _SEARCH_BATCH]
             hits = self._client.search(
-                self.collection, data=list(batch), anns_field="vector", limit=k,
-                filter=expr, search_params=self._search_params,
+                self.collection,
+                data=list(batch),
+                anns_field="vector",
+                limit=k,
+                filter=expr,
+                search_params=self._search_params,
             )
             for qi, row in enumerate(hits, start=start):
                 _fill(scores[qi], out[qi], row, sign=1.0)
@@ -199,7 +236,10 @@ class MilvusStore:
         if not query_text.strip() or (groups is not None and len(groups) == 0):
             return scores, out
         hits = self._client.search(
-            self.collection, data=[query_text], anns_field="sparse", limit=k,
+            self.collection,
+            data=[query_text],
+            anns_field="sparse",
+            limit=k,
             filter="" if groups is None else filter_expr(groups),
             search_params={"metric_type": "BM25"},
         )
@@ -232,7 +272,9 @@ class MilvusStore:
         self.close()
 
 
-def _fill(scores: np.ndarray, out: np.ndarray, hits: list[dict], *, sign: float) -> None:
+def _fill(
+    scores: np.ndarray, out: np.ndarray, hits: list[dict], *, sign: float
+) -> None:
     """Copy one query's hits (best first) into preallocated (k,) rows."""
     for j, hit in enumerate(hits[: len(out)]):
         scores[j] = sign * hit["distance"]

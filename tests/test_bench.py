@@ -11,7 +11,13 @@ import re
 import numpy as np
 import pytest
 
-from bench.synth import generate, issuing_regions, map_tokens, perturb_text, synth_vectors
+from bench.synth import (
+    generate,
+    issuing_regions,
+    map_tokens,
+    perturb_text,
+    synth_vectors,
+)
 from bench.util import median_summary, percentile, summarize
 from qa.regions import load_default
 
@@ -44,9 +50,15 @@ def test_percentile_is_exact_on_a_tiny_input():
 
 
 def test_median_summary_takes_the_median_per_key():
-    runs = [summarize([1.0, 2.0, 3.0]), summarize([2.0, 4.0, 6.0]), summarize([10.0, 10.0, 10.0])]
+    runs = [
+        summarize([1.0, 2.0, 3.0]),
+        summarize([2.0, 4.0, 6.0]),
+        summarize([10.0, 10.0, 10.0]),
+    ]
     med = median_summary(runs)
-    assert med["p50"] == 4.0 and med["max"] == 6.0 and med["reps"] == 3 and med["n"] == 3
+    assert (
+        med["p50"] == 4.0 and med["max"] == 6.0 and med["reps"] == 3 and med["n"] == 3
+    )
 
 
 @pytest.mark.parametrize("n", [50, 1000, 2345])
@@ -62,12 +74,14 @@ def test_copies_keep_gazetteer_regions_and_offsets(docs, rows, gazetteer):
     assert allowed and all(gazetteer.get(r).level in ("省", "市") for r in allowed)
     by_id = {d.id: d for d in sc.docs}
     assert sc.chunks[: len(rows)] == rows  # the real clauses first, unchanged
-    copies = sc.chunks[len(rows):]
-    assert {c.region for c in copies} == allowed  # every province and city issues copies
+    copies = sc.chunks[len(rows) :]
+    assert {
+        c.region for c in copies
+    } == allowed  # every province and city issues copies
     for c in copies:
         d = by_id[c.doc_id]
         assert d.region == c.region and c.region in gazetteer
-        assert d.text[c.start:c.end] == c.text
+        assert d.text[c.start : c.end] == c.text
 
 
 def test_figures_are_perturbed_and_clause_order_shuffled(docs, rows, gazetteer):
@@ -94,7 +108,12 @@ def test_perturbation_is_consistent_within_a_copy():
     a, b = DIGITS.findall(out)[0], DIGITS.findall(out)[2]
     assert a == b != "50" and "2024" not in out
     assert map_tokens(["50", "万元", "2024", "年", "x50y"], mapping) == [
-        mapping["50"], "万元", mapping["2024"], "年", f"x{mapping['50']}y"]
+        mapping["50"],
+        "万元",
+        mapping["2024"],
+        "年",
+        f"x{mapping['50']}y",
+    ]
 
 
 def test_synth_vectors_are_unit_and_close_to_their_source():

@@ -18,12 +18,24 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
-CHROMIUM_ARGS = ["--headless", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow,
-              pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                 reason=f"{CHROMIUM} missing: apt-get install -y chromium fonts-wqy-microhei")]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists(),
+        reason=f"{CHROMIUM} missing: apt-get install -y chromium fonts-wqy-microhei",
+    ),
+]
 
 
 @pytest.fixture(scope="session")
@@ -35,7 +47,11 @@ def browser_type_launch_args(browser_type_launch_args):
 
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
-    return {**browser_context_args, "locale": "zh-CN", "viewport": {"width": 1366, "height": 768}}
+    return {
+        **browser_context_args,
+        "locale": "zh-CN",
+        "viewport": {"width": 1366, "height": 768},
+    }
 
 
 def _free_port() -> int:
@@ -73,11 +89,14 @@ def _squash(text: str) -> str:
 def _ask(page, question: str, n_answers: int) -> None:
     page.fill("#qa-question textarea", question)
     page.click("#qa-send")
-    page.locator("#qa-chat .message-row.bot-row").nth(n_answers - 1).locator(".qa-card, .qa-notice").first \
-        .wait_for(timeout=20_000)
+    page.locator("#qa-chat .message-row.bot-row").nth(n_answers - 1).locator(
+        ".qa-card, .qa-notice"
+    ).first.wait_for(timeout=20_000)
 
 
-def test_ask_shows_a_verbatim_quote_with_its_region_then_follows_up(ready, real_pipeline):
+def test_ask_shows_a_verbatim_quote_with_its_region_then_follows_up(
+    ready, real_pipeline
+):
     page = ready
     _ask(page, "我在浦东开奶茶店能贷多少款？利息谁出？", 1)
     first = page.locator("#qa-chat .message-row.bot-row").nth(0)
@@ -91,7 +110,9 @@ def test_ask_shows_a_verbatim_quote_with_its_region_then_follows_up(ready, real_
     second = page.locator("#qa-chat .message-row.bot-row").nth(1)
     assert "广州市" in second.inner_text()
     page.click("#qa-clear")
-    page.wait_for_function("document.querySelectorAll('#qa-chat .message-row').length === 0")
+    page.wait_for_function(
+        "document.querySelectorAll('#qa-chat .message-row').length === 0"
+    )
 
 
 def test_markup_in_a_question_is_shown_not_run(ready):
@@ -100,7 +121,10 @@ def test_markup_in_a_question_is_shown_not_run(ready):
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     _ask(page, "<script>alert(1)</script><img src=x onerror=alert(2)> **粗体**", 1)
     user = page.locator("#qa-chat .message-row.user-row").first
-    assert "<script>alert(1)</script>" in user.inner_text() and "**粗体**" in user.inner_text()
+    assert (
+        "<script>alert(1)</script>" in user.inner_text()
+        and "**粗体**" in user.inner_text()
+    )
     assert user.locator("img, script, strong").count() == 0 and dialogs == []
 
 
@@ -112,17 +136,30 @@ def test_search_with_a_region_filter_lists_clauses(ready):
     page.keyboard.press("Enter")
     t0 = time.perf_counter()
     page.click("#search-go")
-    page.locator("#search-table [role=gridcell]", has_text="穗人社函").first.wait_for(timeout=10_000)
+    page.locator("#search-table [role=gridcell]", has_text="穗人社函").first.wait_for(
+        timeout=10_000
+    )
     elapsed = time.perf_counter() - t0
     rows = page.locator("#search-table [role=row]")
-    cells = [[c.inner_text().strip() for c in rows.nth(i).get_by_role("gridcell").all()]
-             for i in range(1, min(rows.count(), 6))]
-    assert cells[0][0] == "广州市" and all(r[0] in ("广州市", "广东省", "全国") for r in cells), cells
+    cells = [
+        [c.inner_text().strip() for c in rows.nth(i).get_by_role("gridcell").all()]
+        for i in range(1, min(rows.count(), 6))
+    ]
+    assert cells[0][0] == "广州市" and all(
+        r[0] in ("广州市", "广东省", "全国") for r in cells
+    ), cells
     print(f"\nsearch through the UI: {elapsed * 1000:.0f} ms; rows: {cells[:2]}")
     assert elapsed < 1.5, elapsed
     rows.nth(2).get_by_role("gridcell").nth(3).click()
-    page.wait_for_function("h => document.querySelector('#search-reply textarea').value.includes(h)", arg=cells[1][3])
-    assert page.locator("#search-reply textarea").input_value().startswith("根据" + cells[1][0])
+    page.wait_for_function(
+        "h => document.querySelector('#search-reply textarea').value.includes(h)",
+        arg=cells[1][3],
+    )
+    assert (
+        page.locator("#search-reply textarea")
+        .input_value()
+        .startswith("根据" + cells[1][0])
+    )
     assert cells[1][2] in page.locator("#search-detail .qa-card").inner_text()
     _shot(page, "search-tab.png", full_page=True)
 

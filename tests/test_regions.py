@@ -35,7 +35,14 @@ def test_municipalities_are_provincial_level(gaz: Gazetteer) -> None:
 
 def test_every_province_has_a_city(gaz: Gazetteer) -> None:
     # Capitals of all provinces are present, so questions naming them resolve.
-    municipal_or_sar = {"北京市", "上海市", "天津市", "重庆市", "香港特别行政区", "澳门特别行政区"}
+    municipal_or_sar = {
+        "北京市",
+        "上海市",
+        "天津市",
+        "重庆市",
+        "香港特别行政区",
+        "澳门特别行政区",
+    }
     for region in gaz.regions():
         if region.level == "省" and region.name not in municipal_or_sar:
             assert gaz.children(region.name), region.name
@@ -53,10 +60,22 @@ def test_region_record(gaz: Gazetteer) -> None:
 
 @pytest.mark.parametrize(
     ("alias", "name"),
-    [("穗", "广州市"), ("羊城", "广州市"), ("花城", "广州市"), ("沪", "上海市"),
-     ("申城", "上海市"), ("魔都", "上海市"), ("辽", "辽宁省"), ("鹏城", "深圳市"),
-     ("京", "北京市"), ("粤", "广东省"), ("鄂", "湖北省"), ("浦东", "浦东新区"),
-     ("国家", "全国"), ("广州市", "广州市")],
+    [
+        ("穗", "广州市"),
+        ("羊城", "广州市"),
+        ("花城", "广州市"),
+        ("沪", "上海市"),
+        ("申城", "上海市"),
+        ("魔都", "上海市"),
+        ("辽", "辽宁省"),
+        ("鹏城", "深圳市"),
+        ("京", "北京市"),
+        ("粤", "广东省"),
+        ("鄂", "湖北省"),
+        ("浦东", "浦东新区"),
+        ("国家", "全国"),
+        ("广州市", "广州市"),
+    ],
 )
 def test_canonical(gaz: Gazetteer, alias: str, name: str) -> None:
     assert gaz.canonical(alias) == name
@@ -139,7 +158,9 @@ def test_most_specific_kept(gaz: Gazetteer) -> None:
         ("国家和广州的规定不一样吗", ("广州市",)),
     ],
 )
-def test_comparison_keeps_order(gaz: Gazetteer, text: str, expected: tuple[str, ...]) -> None:
+def test_comparison_keeps_order(
+    gaz: Gazetteer, text: str, expected: tuple[str, ...]
+) -> None:
     assert gaz.resolve(text) == expected
 
 
@@ -229,7 +250,11 @@ def test_small_file_loads(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("old", "new", "field"),
     [
-        ('parent = "广东省"', 'parent = "广东"', "parent"),  # unknown parent (alias, not name)
+        (
+            'parent = "广东省"',
+            'parent = "广东"',
+            "parent",
+        ),  # unknown parent (alias, not name)
         ('level = "市"', 'level = "地级市"', "level"),
         ('aliases = ["广州"]', 'aliases = ["广东"]', "aliases"),  # duplicate alias
         ('name = "广州市"', 'name = "广东省"', "name"),  # duplicate name
@@ -240,7 +265,9 @@ def test_small_file_loads(tmp_path: Path) -> None:
         ('aliases = ["国家"]', 'aliases = "国家"', "aliases"),
     ],
 )
-def test_bad_data_names_file_and_field(tmp_path: Path, old: str, new: str, field: str) -> None:
+def test_bad_data_names_file_and_field(
+    tmp_path: Path, old: str, new: str, field: str
+) -> None:
     assert old in GOOD
     path = _write(tmp_path, GOOD.replace(old, new, 1))
     with pytest.raises(ValueError) as info:

@@ -3,10 +3,16 @@ import pytest
 from qa.retrieve import MAX_QUERY_CHARS, QueryError, check_query
 
 
-@pytest.mark.parametrize(("query", "message"), [
-    ("", "请输入"), ("   \n\t", "请输入"), (None, "请输入"),
-    ("创" * 100_000, "太长"), ("😀🎉🚀", "没有识别到文字"),
-])
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("", "请输入"),
+        ("   \n\t", "请输入"),
+        (None, "请输入"),
+        ("创" * 100_000, "太长"),
+        ("😀🎉🚀", "没有识别到文字"),
+    ],
+)
 def test_bad_queries_get_a_clear_message(query, message):
     with pytest.raises(QueryError, match=message):
         check_query(query)
@@ -27,7 +33,9 @@ def test_city_district_gets_its_city_document_first(real_pipeline):
     regions = [h.chunk.region for h in res.hits]
     assert set(regions) <= {"广州市", "全国"}  # never 肇庆市, a sibling under 广东省
     assert regions[0] == "广州市"
-    assert all(h.region_role == "fallback" for h in res.hits)  # 番禺 has no document of its own
+    assert all(
+        h.region_role == "fallback" for h in res.hits
+    )  # 番禺 has no document of its own
 
 
 def test_region_with_its_own_document_is_own(real_pipeline):
@@ -55,7 +63,9 @@ def test_region_without_document_falls_back_to_national_and_says_so(real_pipelin
 def test_province_chain_for_a_liaoning_city(real_pipeline):
     res = real_pipeline.search("大连孵化基地奖补", k=3)
     assert res.scopes[0].allowed == ("辽宁省", "全国")
-    assert res.hits[0].chunk.region == "辽宁省" and res.hits[0].region_role == "fallback"
+    assert (
+        res.hits[0].chunk.region == "辽宁省" and res.hits[0].region_role == "fallback"
+    )
 
 
 def test_no_region_returns_all_regions_labelled(real_pipeline):
@@ -71,7 +81,10 @@ def test_explicit_region_and_filters(real_pipeline):
     res = real_pipeline.search("补贴", level="市", k=10)
     assert {real_pipeline.docs[h.chunk.doc_id].level for h in res.hits} == {"市"}
     res = real_pipeline.search("贷款", topic="贷款", k=10)
-    assert all(any(w in h.chunk.text for w in ("贷款", "贴息", "担保", "信贷", "融资")) for h in res.hits)
+    assert all(
+        any(w in h.chunk.text for w in ("贷款", "贴息", "担保", "信贷", "融资"))
+        for h in res.hits
+    )
 
 
 def test_comparison_interleaves_both_regions(real_pipeline):
@@ -90,4 +103,6 @@ def test_appendix_restatements_are_not_returned(real_pipeline):
     res = real_pipeline.search("妈妈岗就业基地奖补", k=10)
     assert all(h.chunk.kind != "appendix" for h in res.hits)
     texts = [h.chunk.text for h in res.hits]
-    assert sum("妈妈岗" in t for t in texts) == 1  # the body clause once, not again from the table
+    assert (
+        sum("妈妈岗" in t for t in texts) == 1
+    )  # the body clause once, not again from the table

@@ -19,7 +19,12 @@ N, DIM, K = 2_000, 64, 10
 GROUPS = ["全国", "上海市", "广州市", "辽宁省"]
 RARE = "海南省"  # 3 rows: a filtered top-10 must be 3 hits then padding
 FILTERS = [
-    None, ["上海市"], ["上海市", "全国"], ["辽宁省", "广州市", "全国"], [RARE], [RARE, "辽宁省"],
+    None,
+    ["上海市"],
+    ["上海市", "全国"],
+    ["辽宁省", "广州市", "全国"],
+    [RARE],
+    [RARE, "辽宁省"],
 ]
 BACKENDS = ["numpy", "faiss", "milvus"]
 
@@ -36,9 +41,13 @@ def _make_data():
     for i in (5, 500, 1500):
         groups[i] = RARE
     # Stored vectors (self-match scores 1.0), perturbed ones, and unrelated directions.
-    queries = np.concatenate([
-        vectors[:5], _unit(vectors[5:15] + 0.3 * rng.normal(size=(10, DIM))), _unit(rng.normal(size=(5, DIM)))
-    ])  # (20, DIM)
+    queries = np.concatenate(
+        [
+            vectors[:5],
+            _unit(vectors[5:15] + 0.3 * rng.normal(size=(10, DIM))),
+            _unit(rng.normal(size=(5, DIM))),
+        ]
+    )  # (20, DIM)
     return ids, vectors, groups, queries
 
 
@@ -106,9 +115,14 @@ def test_backend_satisfies_protocol(loaded):
     assert len(loaded) == N
 
 
-@pytest.mark.parametrize("groups", FILTERS, ids=lambda g: "all" if g is None else "+".join(g))
+@pytest.mark.parametrize(
+    "groups", FILTERS, ids=lambda g: "all" if g is None else "+".join(g)
+)
 def test_search_matches_reference(loaded, reference, groups):
-    assert_same(loaded.search(QUERIES, K, groups=groups), reference.search(QUERIES, K, groups=groups))
+    assert_same(
+        loaded.search(QUERIES, K, groups=groups),
+        reference.search(QUERIES, K, groups=groups),
+    )
 
 
 def test_rare_group_is_padded(loaded):
@@ -126,7 +140,11 @@ def test_self_match_first(loaded):
 @pytest.mark.parametrize("groups", [["北京市"], []], ids=["unknown-group", "no-groups"])
 def test_filter_without_rows_is_all_padding(loaded, groups):
     scores, ids = loaded.search(QUERIES, K, groups=groups)
-    assert ids.shape == (len(QUERIES), K) and (ids == -1).all() and np.isneginf(scores).all()
+    assert (
+        ids.shape == (len(QUERIES), K)
+        and (ids == -1).all()
+        and np.isneginf(scores).all()
+    )
 
 
 def test_empty_store_is_all_padding(fresh):
@@ -140,12 +158,21 @@ def test_remove_matches_reference(fresh):
     reference = _filled(NumpyStore(DIM))
     store = _filled(fresh)
     # Every 4th row, the rows that top the first queries, and ids that were never added.
-    gone = np.concatenate([IDS[::4], IDS[:5], np.array([-7, 2**62 + 1], dtype=np.int64)])
+    gone = np.concatenate(
+        [IDS[::4], IDS[:5], np.array([-7, 2**62 + 1], dtype=np.int64)]
+    )
     reference.remove(gone)
     store.remove(gone)
-    assert len(store) == len(reference) == N - len(np.unique(np.concatenate([IDS[::4], IDS[:5]])))
+    assert (
+        len(store)
+        == len(reference)
+        == N - len(np.unique(np.concatenate([IDS[::4], IDS[:5]])))
+    )
     for groups in FILTERS:
-        assert_same(store.search(QUERIES, K, groups=groups), reference.search(QUERIES, K, groups=groups))
+        assert_same(
+            store.search(QUERIES, K, groups=groups),
+            reference.search(QUERIES, K, groups=groups),
+        )
 
 
 def test_group_names_with_quotes_and_backslashes(fresh):
@@ -154,7 +181,9 @@ def test_group_names_with_quotes_and_backslashes(fresh):
     fresh.add(np.arange(8, dtype=np.int64), vectors, [odd[i % 4] for i in range(8)])
     for name in odd:
         _, ids = fresh.search(vectors[:1], K, groups=[name])
-        assert sorted(ids[0][ids[0] >= 0]) == [i for i in range(8) if odd[i % 4] == name]
+        assert sorted(ids[0][ids[0] >= 0]) == [
+            i for i in range(8) if odd[i % 4] == name
+        ]
 
 
 # ── Milvus-specific: persistence, locking, schema checks, full-text search ──────────────
@@ -204,8 +233,12 @@ def test_milvus_rejects_bad_arguments(milvus_cls, tmp_path):
 def test_milvus_second_process_gets_clear_error(milvus_cls, tmp_path):
     uri = str(tmp_path / "m.db")
     with milvus_cls(uri, dim=DIM):
-        code = f"from qa.store_milvus import MilvusStore; MilvusStore({uri!r}, dim={DIM})"
-        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+        code = (
+            f"from qa.store_milvus import MilvusStore; MilvusStore({uri!r}, dim={DIM})"
+        )
+        proc = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+        )
     assert proc.returncode != 0
     assert "in use by another process" in proc.stderr
 
@@ -235,14 +268,19 @@ def test_milvus_bm25_jieba(milvus_cls, tmp_path):
         store.add(np.arange(5, dtype=np.int64), VECTORS[:5], regions, texts=texts)
         scores, ids = store.bm25_search("房租补贴", K)
         assert ids[0] == 4 and scores[0] > 0 and (ids[ids >= 0] != 2).all()
-        assert (np.diff(scores[ids >= 0]) <= 0).all() and (ids[(ids >= 0).sum():] == -1).all()
+        assert (np.diff(scores[ids >= 0]) <= 0).all() and (
+            ids[(ids >= 0).sum() :] == -1
+        ).all()
         _, ids = store.bm25_search("创业担保贷款", K, groups=["全国"])
         assert ids[0] == 3 and (ids[1:] == -1).all()
         assert (store.bm25_search("创业", K, groups=["北京市"])[1] == -1).all()
 
 
 def test_milvus_bm25_needs_full_text(milvus_cls, tmp_path):
-    with milvus_cls(str(tmp_path / "m.db"), dim=DIM) as store, pytest.raises(ValueError, match="full_text"):
+    with (
+        milvus_cls(str(tmp_path / "m.db"), dim=DIM) as store,
+        pytest.raises(ValueError, match="full_text"),
+    ):
         store.bm25_search("创业", K)
 
 

@@ -11,7 +11,13 @@ def test_faiss_matches_brute_force_on_the_real_index(real_pipeline):
     ref = NumpyStore(vectors.shape[1])
     ref.add(np.arange(len(vectors)), vectors, groups)
     queries = real_pipeline.retriever.embedder.encode_query(
-        ["创业担保贷款最高能贷多少", "零工市场", "孵化基地免费场地", "大学生创业培训补贴"])
+        [
+            "创业担保贷款最高能贷多少",
+            "零工市场",
+            "孵化基地免费场地",
+            "大学生创业培训补贴",
+        ]
+    )
     for group in (None, ["上海市", "全国"], ["肇庆市"]):
         s_ref, i_ref = ref.search(queries, 10, groups=group)
         s_got, i_got = index.store.search(queries, 10, groups=group)
@@ -33,7 +39,9 @@ def test_hnsw_recall_on_random_data():
     _, i_approx = approx.search(q, 10, groups=["a"])
     recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(i_exact, i_approx)])
     assert recall >= 0.95
-    assert set(i_approx[i_approx >= 0]) <= set(ids[1::2])  # the filter holds on HNSW too
+    assert set(i_approx[i_approx >= 0]) <= set(
+        ids[1::2]
+    )  # the filter holds on HNSW too
 
 
 def test_hnsw_region_filter_uses_per_region_graphs_and_survives_save(tmp_path):
