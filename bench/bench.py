@@ -72,7 +72,7 @@ def bench_build(out: Path, embedder, reps: int) -> tuple[dict, Path]:
     for i in range(reps):
         d = keep if i == 0 else out / f"index-tmp-{i}"
         shutil.rmtree(d, ignore_errors=True)
-        report = build_index(Config(index_dir=d), embedder)
+        report = build_index(Config.of(index_dir=d), embedder)
         times.append(report.seconds)
         if i:
             shutil.rmtree(d, ignore_errors=True)
@@ -95,7 +95,9 @@ def bench_build(out: Path, embedder, reps: int) -> tuple[dict, Path]:
 
 
 def bench_warm(pipeline, questions: list[dict], reps: int) -> dict:
-    from qa.answer import SEARCH_K
+    from qa.config import RetrievalSettings
+
+    SEARCH_K = RetrievalSettings().search_k
     from qa.cli import answer_json
 
     qs = [q["question"] for q in questions]
@@ -116,7 +118,7 @@ def bench_warm(pipeline, questions: list[dict], reps: int) -> dict:
         search_cpu_runs.append(summarize(cpu))
         metas, cpu = [], []
 
-        def ask(q):
+        def ask(q, metas=metas):
             metas.append(pipeline.ask(q).meta["latency_ms"])
 
         answer_runs.append(summarize(time_each(ask, qs, cpu)))
@@ -316,8 +318,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from qa.config import Config
     from qa.embedding import load_embedder
+    from qa.index.stores.faiss import set_threads
     from qa.pipeline import Pipeline
-    from qa.store_faiss import set_threads
 
     config = Config()
     set_threads(config.threads)
@@ -329,7 +331,7 @@ def main(argv: list[str] | None = None) -> int:
     build, index_dir = bench_build(out, embedder, max(1, args.build_reps))
     t0 = time.perf_counter()
     pipeline = Pipeline.load(
-        Config(index_dir=index_dir, on_stale="fail"), embedder=embedder
+        Config.of(index_dir=index_dir, on_stale="fail"), embedder=embedder
     )
     pipeline_load = time.perf_counter() - t0
     after_load = rss_mb()

@@ -33,7 +33,7 @@ def main() -> int:
     mark("import_pipeline")
     from qa.embedding import load_embedder
 
-    config = Config(index_dir=index_dir, on_stale="fail")
+    config = Config.of(index_dir=index_dir, on_stale="fail")
     embedder = load_embedder(config.model_name, threads=config.threads)
     mark("load_embedder")
     p = Pipeline.load(config, embedder=embedder)

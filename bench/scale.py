@@ -45,8 +45,8 @@ class Ctx:
     def __init__(self, out: Path, n_questions: int | None = None) -> None:
         from bench.bench import gold_questions
         from qa.config import Config
+        from qa.index.stores.faiss import set_threads
         from qa.pipeline import Pipeline
-        from qa.store_faiss import set_threads
 
         self.out = out
         index_dir = out / "index-scale"
@@ -55,7 +55,7 @@ class Ctx:
             shutil.copytree(
                 seed_index, index_dir, symlinks=True
             )  # embeddings cache: no re-embedding
-        self.pipeline = Pipeline.load(Config(index_dir=index_dir))
+        self.pipeline = Pipeline.load(Config.of(index_dir=index_dir))
         set_threads(1)
         r = self.pipeline.retriever
         self.docs = list(self.pipeline.docs.values())
@@ -69,7 +69,7 @@ class Ctx:
             qs = qs[:n_questions]
         self.questions = [q["question"] for q in qs]
         self.qvecs = self._query_vectors()
-        from qa.bm25 import tokenize
+        from qa.text import tokenize
 
         self.qtokens = [tokenize(q, user_dict=self.user_dict) for q in self.questions]
         self._tok_cache: dict = {}
@@ -87,7 +87,7 @@ class Ctx:
         """(heading, text) jieba tokens of real row ``src`` re-issued by ``region`` (before
         digit mapping)."""
         from bench.synth import _renamer, reissue_text
-        from qa.bm25 import tokenize
+        from qa.text import tokenize
 
         key = (src, region)
         hit = self._tok_cache.get(key)
@@ -177,7 +177,7 @@ class SubIndexes:
     def __init__(self, vectors: np.ndarray, groups: list[str], ef_search: int) -> None:
         import faiss
 
-        from qa.store_faiss import HNSW_EF_CONSTRUCTION, HNSW_M
+        from qa.index.stores.faiss import HNSW_EF_CONSTRUCTION, HNSW_M
 
         by: dict[str, list[int]] = {}
         for i, g in enumerate(groups):
@@ -216,8 +216,8 @@ class SubIndexes:
 # -- one size -----------------------------------------------------------------------------------
 def run_size(ctx: Ctx, n: int, args) -> dict:
     from bench.synth import generate, synth_vectors
-    from qa.bm25 import BM25Index
-    from qa.store_faiss import FaissStore, set_threads
+    from qa.index.bm25 import BM25Index
+    from qa.index.stores.faiss import FaissStore, set_threads
 
     res: dict = {
         "n": n,
@@ -456,10 +456,10 @@ class _Timed:
 def answer_latency(ctx: Ctx, sc, vecs, store, bm25, args) -> dict:
     """``Pipeline.ask`` over the gold questions with a synthetic LoadedIndex; stage split."""
     from qa.answer import Composer
-    from qa.bm25 import load_synonyms, load_topics
+    from qa.corpus.lexicon import load_synonyms, load_topics
     from qa.index import LoadedIndex
     from qa.pipeline import Pipeline
-    from qa.retrieve import Retriever
+    from qa.retrieval import Retriever
 
     cfg = ctx.pipeline.config
     bucket: dict = {}
@@ -492,7 +492,9 @@ def answer_latency(ctx: Ctx, sc, vecs, store, bm25, args) -> dict:
     except (
         Exception
     ) as exc:  # the composer is edited concurrently; fall back to search alone
-        from qa.answer import SEARCH_K
+        from qa.config import RetrievalSettings
+
+        SEARCH_K = RetrievalSettings().search_k
 
         bucket.clear()
         w, c, _ = timed_queries(
@@ -536,8 +538,8 @@ def _stages(bucket: dict, total: dict) -> dict:
 def answer_only(ctx: Ctx, n: int, prev: dict, args) -> dict:
     """Re-measure only the full answer at size ``n`` (flat, and HNSW at the stored efSearch)."""
     from bench.synth import generate, synth_vectors
-    from qa.bm25 import BM25Index
-    from qa.store_faiss import FaissStore, set_threads
+    from qa.index.bm25 import BM25Index
+    from qa.index.stores.faiss import FaissStore, set_threads
 
     sc = generate(ctx.docs, ctx.rows, n, ctx.gazetteer, seed=0)
     vecs = synth_vectors(ctx.real_vectors, sc.source, sigma=SIGMA, n_real=sc.n_real)
@@ -566,7 +568,7 @@ def answer_only(ctx: Ctx, n: int, prev: dict, args) -> dict:
 
 
 def milvus_bench(ctx, n, vecs, groups, chains, exact_ids, exact_f_ids, args) -> dict:
-    from qa.store_milvus import MilvusStore
+    from qa.index.stores.milvus import MilvusStore
 
     out = {}
     nq = len(ctx.questions)
@@ -582,11 +584,13 @@ def milvus_bench(ctx, n, vecs, groups, chains, exact_ids, exact_f_ids, args) -> 
         store.add(np.arange(n), vecs, groups)
         build = time.perf_counter() - t0
         w, c, got = timed_queries(
-            lambda i: store.search(ctx.qvecs[i : i + 1], K), nq, args.reps
+            lambda i, store=store: store.search(ctx.qvecs[i : i + 1], K), nq, args.reps
         )
         rec = recall_at_k(exact_ids, [g[1][0] for g in got])
         wf, cf, gotf = timed_queries(
-            lambda i: store.search(ctx.qvecs[i : i + 1], K, groups=chains[i]),
+            lambda i, store=store: store.search(
+                ctx.qvecs[i : i + 1], K, groups=chains[i]
+            ),
             nq,
             args.reps,
         )
@@ -612,8 +616,8 @@ def milvus_bench(ctx, n, vecs, groups, chains, exact_ids, exact_f_ids, args) -> 
 def token_check(ctx: Ctx, n: int = 10_000, sample: int = 1500) -> dict:
     """Share of synthetic chunks whose derived tokens equal jieba on the real text."""
     from bench.synth import generate
-    from qa.bm25 import tokenize
     from qa.index import embed_text
+    from qa.text import tokenize
 
     sc = generate(ctx.docs, ctx.rows, n, ctx.gazetteer, seed=0)
     rng = random.Random(3)
@@ -976,7 +980,7 @@ def main(argv: list[str] | None = None) -> int:
                     ctx.real_vectors, sc.source, sigma=SIGMA, n_real=sc.n_real
                 )
                 groups = [c.region for c in sc.chunks]
-                from qa.store import NumpyStore
+                from qa.index.stores.base import NumpyStore
 
                 ref = NumpyStore(vecs.shape[1])
                 ref.add(np.arange(n), vecs, groups)

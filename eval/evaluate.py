@@ -219,7 +219,7 @@ def run_retrieval(
     items: Sequence[dict], searcher: Searcher, doc_texts: dict[str, str]
 ) -> list[dict]:
     """Search every answerable item; a QueryError becomes an item with no hits."""
-    from qa.retrieve import QueryError
+    from qa.errors import QueryError
 
     rows = []
     for item in items:
@@ -322,7 +322,7 @@ def run_answers(
     items: Sequence[dict], pipeline, doc_texts: dict[str, str]
 ) -> list[dict]:
     """Ask every item; a QueryError counts as a refusal, any other exception as an error."""
-    from qa.retrieve import QueryError
+    from qa.errors import QueryError
 
     rows = []
     for item in items:

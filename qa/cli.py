@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
-from dataclasses import asdict
 
 from qa.config import Config
+from qa.errors import QueryError
+from qa.types import answer_json as _answer_json
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -29,7 +31,7 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("search", help="检索条款（热线查条款）")
     s.add_argument("query")
     s.add_argument("--region", help="地区，如 上海市、番禺区")
-    s.add_argument("-k", type=int, default=5, help="返回条数")
+    s.add_argument("-k", type=int, help="返回条数（默认 5，或 QA_TOP_K）")
     s.add_argument("--level", choices=["全国", "省", "市"])
     s.add_argument("--doc", dest="doc_id", help="只查某个文件（文档 id）")
     s.add_argument("--topic", help="主题：贷款/补贴/培训/场地/灵活就业/登记办证")
@@ -52,6 +54,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
+        _edge_environment()
         config = Config.from_env(
             index_dir=args.index_dir,
             model=args.model,
@@ -61,12 +64,18 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # one clear line for users; QA_DEBUG=1 shows the traceback
-        import os
-
         if os.environ.get("QA_DEBUG"):
             raise
         print(f"错误：{exc}", file=sys.stderr)
         return 2
+
+
+def _edge_environment() -> None:
+    """Process-wide defaults, set here at the edge: the HF libraries stay offline unless
+    the user set HF_HUB_OFFLINE=0, and Gradio sends no analytics."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", os.environ["HF_HUB_OFFLINE"])
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 
 def _status(msg: str) -> None:
@@ -89,7 +98,11 @@ def cmd_index(config: Config, args) -> int:
         for p in config.index_dir.glob("build-*"):
             shutil.rmtree(p, ignore_errors=True)
         (config.index_dir / "current").unlink(missing_ok=True)
-    embedder = load_embedder(config.model_name, threads=config.threads)
+    embedder = load_embedder(
+        config.model_name,
+        threads=config.index.threads,
+        offline=config.index.hub_offline,
+    )
     r = build_index(config, embedder, progress=True)
     print(
         f"索引已建立：{r.path}\n条款 {r.n_chunks} 条（入索引 {r.n_rows} 条）；新嵌入 {r.embedded}，复用 {r.reused}；"
@@ -99,14 +112,13 @@ def cmd_index(config: Config, args) -> int:
 
 
 def cmd_search(config: Config, args) -> int:
-    from qa.retrieve import QueryError
-
     p = _load(config)
+    k = args.k if args.k is not None else config.retrieval.top_k
     try:
         res = p.search(
             args.query,
             region=args.region,
-            k=args.k,
+            k=k,
             level=args.level,
             doc_id=args.doc_id,
             topic=args.topic,
@@ -114,88 +126,36 @@ def cmd_search(config: Config, args) -> int:
     except QueryError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
-    rows = [_hit_json(p, h) for h in res.hits]
+    data = res.to_dict(p.docs)
     if args.json:
-        print(
-            json.dumps(
-                {
-                    "query": res.query,
-                    "scopes": [asdict(s) for s in res.scopes],
-                    "hits": rows,
-                },
-                ensure_ascii=False,
-                indent=1,
-            )
-        )
+        print(json.dumps(data, ensure_ascii=False, indent=1))
         return 0
-    for s in res.scopes:
-        if s.note:
-            print(f"〔{s.note}〕")
-    if not rows:
-        print("没有找到相关条款。")
-    for r in rows:
-        role = {"own": "本地", "fallback": "上级兜底", "other": ""}[r["region_role"]]
-        print(
-            f"{r['rank']}. [{r['region']}{'·' + role if role else ''}] 《{r['title']}》{r['doc_number']}"
-        )
-        print(f"   条款：{r['clause']}")
-        if r["departments"]:
-            print(f"   责任单位：{'、'.join(r['departments'])}")
-        print(f"   得分：{r['score']:.4f}\n   {r['text']}\n")
+    print(format_hits(data))
     return 0
 
 
-def _hit_json(p, h) -> dict:
-    d = p.docs[h.chunk.doc_id]
-    return {
-        "rank": h.rank,
-        "score": h.score,
-        "region": d.region,
-        "level": d.level,
-        "region_role": h.region_role,
-        "doc_id": d.id,
-        "title": d.title,
-        "doc_number": d.doc_number,
-        "clause": h.chunk.heading,
-        "departments": list(h.chunk.departments),
-        "start": h.chunk.start,
-        "end": h.chunk.end,
-        "text": h.chunk.text,
-    }
+def format_hits(data: dict) -> str:
+    """Plain-text rendering of a search (``SearchResult.to_dict``) for a terminal."""
+    lines = [f"〔{note}〕" for note in data["notes"]]
+    if not data["hits"]:
+        lines.append("没有找到相关条款。")
+    for r in data["hits"]:
+        role = {"own": "本地", "fallback": "上级兜底", "other": ""}[r["region_role"]]
+        tag = "·" + role if role else ""
+        lines.append(
+            f"{r['rank']}. [{r['region']}{tag}] 《{r['title']}》{r['doc_number']}"
+        )
+        lines.append(f"   条款：{r['clause']}")
+        if r["departments"]:
+            lines.append(f"   责任单位：{'、'.join(r['departments'])}")
+        lines.append(f"   得分：{r['score']:.4f}\n   {r['text']}\n")
+    return "\n".join(lines)
 
 
-def answer_json(ans, *, id_=None) -> dict:
-    """The documented JSON shape of one answer."""
-    out = {
-        "id": id_,
-        "question": ans.question,
-        "answered": ans.answered,
-        "answer": ans.text,
-        "notice": ans.notice,
-        "citations": [_citation_json(c) for c in ans.citations],
-        "related": [_citation_json(c) for c in ans.related],
-        "latency_ms": round(ans.meta.get("latency_ms", 0.0), 2),
-    }
-    if ans.meta.get("error"):
-        out["error"] = ans.meta["error"]
-    return out
-
-
-def _citation_json(c) -> dict:
-    return {
-        "doc_id": c.doc_id,
-        "title": c.title,
-        "region": c.region,
-        "level": c.level,
-        "doc_number": c.doc_number,
-        "clause": c.clause,
-        "quote": c.quote,
-        "start": c.start,
-        "end": c.end,
-        "score": c.score,
-        "fallback": c.fallback,
-        "departments": list(c.departments),
-    }
+def answer_line(ans, *, id_=None) -> dict:
+    """One answer as printed by ``qa ask --json`` / ``--jsonl``: its id, then the
+    shared answer JSON (:func:`qa.types.answer_json`)."""
+    return {"id": id_, **_answer_json(ans)}
 
 
 def cmd_ask(config: Config, args) -> int:
@@ -210,10 +170,10 @@ def cmd_ask(config: Config, args) -> int:
     p = _load(config)
     ans = p.ask(args.question, region=args.region)
     if args.json:
-        print(json.dumps(answer_json(ans), ensure_ascii=False, indent=1))
+        print(json.dumps(answer_line(ans), ensure_ascii=False, indent=1))
     else:
         print(format_answer(ans))
-    return 0 if ans.answered or not ans.meta.get("error") else 2
+    return 0 if ans.answered or not ans.error else 2
 
 
 def format_answer(ans) -> str:
@@ -251,21 +211,31 @@ def _ask_batch(config: Config, path: str) -> int:
                 question, id_ = item["question"], item.get("id", n)
             except (ValueError, KeyError, TypeError):
                 bad += 1
-                print(
-                    json.dumps(
-                        {
-                            "id": n,
-                            "error": "bad_line",
-                            "answer": f"第 {n} 行不是有效的 JSON 或缺少 question 字段",
-                        },
-                        ensure_ascii=False,
-                    ),
-                    flush=True,
-                )
+                message = f"第 {n} 行不是有效的 JSON 或缺少 question 字段"
+                print(json.dumps(_bad_line(n, message), ensure_ascii=False), flush=True)
                 continue
             ans = p.ask(question, region=item.get("region"))
-            print(json.dumps(answer_json(ans, id_=id_), ensure_ascii=False), flush=True)
+            print(json.dumps(answer_line(ans, id_=id_), ensure_ascii=False), flush=True)
     return 0 if not bad else 1
+
+
+def _bad_line(n: int, message: str) -> dict:
+    """The record of an input line that could not be read (not an answer: its
+    ``error`` is the code ``bad_line``; the Chinese message is in ``answer``)."""
+    return {
+        "id": n,
+        "ok": False,
+        "error": "bad_line",
+        "code": "bad_line",
+        "question": "",
+        "answered": False,
+        "answer": message,
+        "region": "",
+        "notice": "",
+        "citations": [],
+        "related": [],
+        "latency_ms": 0.0,
+    }
 
 
 def cmd_serve(config: Config, args) -> int:

@@ -1,25 +1,66 @@
-"""The assembled pipeline: corpus + gazetteer + embedder + index + retriever + composer.
+"""The assembled pipeline, and the one way through a question.
 
-``Pipeline.load(config)`` is what the CLI, the web app and the evaluation use. It builds
-the index on first use (or when stale, unless ``on_stale="fail"``), so a fresh install
-answers without a manual step.
+``Pipeline.ask`` = check → split into parts → fold in the conversation → search →
+analyze → compose → [LLM phrasing], with typed state between the steps; nothing
+downstream calls back into the pipeline. ``Pipeline.load(config)`` wires everything
+from the configuration (building the index on first use, or when stale unless
+``on_stale="fail"``); ``Pipeline.from_parts`` takes already-built parts (bench, tests).
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
 
+from qa.answer import Composer, with_notice
+from qa.answer.intent import analyze
+from qa.answer.messages import INJECTION_NOTICE
+from qa.answer.parts import merge_parts, question_parts
 from qa.config import Config
-from qa.types import Answer, Document
+from qa.conversation import contextualize
+from qa.corpus import load_checked
+from qa.corpus.gazetteer import Gazetteer
+from qa.corpus.lexicon import Lexicon
+from qa.embedding import Embedder, load_embedder
+from qa.errors import IndexError_, QueryError
+from qa.index import LoadedIndex, build_index, load_index, read_manifest, staleness
+from qa.retrieval import Retriever
+from qa.retrieval.query import check_query
+from qa.types import Answer, Chunk, Document, SearchResult
+
+
+@dataclass(frozen=True)
+class PartState:
+    """One independent part of a question, with the query searched and its result."""
+
+    question: str
+    query: str
+    result: SearchResult
+
+
+@dataclass(frozen=True)
+class AskState:
+    """A question after retrieval: its parts, or the Chinese error of bad input."""
+
+    question: str
+    parts: tuple[PartState, ...] = ()
+    error: str = ""
 
 
 class Pipeline:
     """Search and answer over one corpus with one model."""
 
     def __init__(
-        self, config: Config, docs: list[Document], retriever, composer, *, llm=None
+        self,
+        config: Config,
+        docs: Sequence[Document],
+        retriever: Retriever,
+        composer: Composer,
+        *,
+        llm: Any = None,
     ) -> None:
         self.config, self.retriever, self.composer, self.llm = (
             config,
@@ -27,17 +68,49 @@ class Pipeline:
             composer,
             llm,
         )
-        self.docs = {d.id: d for d in docs}
+        self.docs: Mapping[str, Document] = {d.id: d for d in docs}
+        self._chunks_by_doc: dict[str, list[Chunk]] = {}
+        for c in retriever.index.chunks:
+            self._chunks_by_doc.setdefault(c.doc_id, []).append(c)
         self._lock = (
             threading.Lock()
-        )  # the embedder and FAISS are used one query at a time
+        )  # the embedder and FAISS serve one query at a time
+
+    @classmethod
+    def from_parts(
+        cls,
+        config: Config,
+        docs: Sequence[Document],
+        gazetteer: Gazetteer,
+        index: LoadedIndex,
+        embedder: Embedder,
+        *,
+        lexicon: Lexicon | None = None,
+        llm: Any = None,
+    ) -> Pipeline:
+        """Wire a pipeline from parts that are already loaded."""
+        retriever = Retriever(
+            index,
+            embedder,
+            gazetteer,
+            docs,
+            lexicon=lexicon or Lexicon.load(config.corpus_dir),
+            settings=config.retrieval,
+        )
+        composer = Composer(
+            {d.id: d for d in docs},
+            idf=retriever.stats.idf,
+            weight=retriever.stats.weight,
+            settings=config.answer,
+        )
+        return cls(config, docs, retriever, composer, llm=llm)
 
     @classmethod
     def load(
         cls,
         config: Config | None = None,
         *,
-        embedder=None,
+        embedder: Embedder | None = None,
         status: Callable[[str], None] | None = None,
     ) -> Pipeline:
         """Load everything; build or rebuild the index when needed.
@@ -46,77 +119,31 @@ class Pipeline:
             embedder: an already loaded embedder (tests pass a fake or a shared one).
             status: called with Chinese progress messages (e.g. "正在建立索引…").
         """
-        from qa.answer import Composer
-        from qa.bm25 import load_synonyms, load_topics
-        from qa.corpus import load_corpus
-        from qa.embedding import load_embedder
-        from qa.index import (
-            IndexError_,
-            build_index,
-            load_index,
-            read_manifest,
-            staleness,
+        config = config or Config()
+        docs, gazetteer, lexicon = load_checked(config.corpus_dir)
+        _set_faiss_threads(config.index.threads)
+        embedder = embedder or load_embedder(
+            config.model_name,
+            threads=config.index.threads,
+            offline=config.index.hub_offline,
         )
-        from qa.regions import Gazetteer
-        from qa.retrieve import Retriever
-
-        config = config or Config.from_env()
-        say = status or (lambda _msg: None)
-        docs = load_corpus(config.corpus_dir)
-        gazetteer = Gazetteer.load(config.corpus_dir / "regions.toml")
-        for d in docs:
-            if d.region not in gazetteer:
-                raise ValueError(
-                    f"documents.toml: 文档 {d.id} 的地区 {d.region!r} 不在 regions.toml 中"
-                )
-        from qa.store_faiss import set_threads
-
-        set_threads(config.threads)
-        embedder = embedder or load_embedder(config.model_name, threads=config.threads)
-        why = staleness(config, read_manifest(config.index_dir), embedder.name, docs)
-        if why:
-            if config.on_stale == "fail":
-                raise IndexError_(f"{why}。请运行 `qa index` 重建索引。")
-            say(f"正在建立索引…（{why}）")
-            build_index(config, embedder, docs=docs)
-        try:
-            index = load_index(
-                config.index_dir,
-                config.vector_backend,
-                milvus_token=config.milvus_token,
-            )
-        except IndexError_:
-            if config.on_stale == "fail":
-                raise
-            say("索引已损坏，正在重建索引…")
-            build_index(config, embedder, docs=docs)
-            index = load_index(
-                config.index_dir,
-                config.vector_backend,
-                milvus_token=config.milvus_token,
-            )
-        synonyms_file = config.corpus_dir / "synonyms.toml"
-        retriever = Retriever(
-            index,
-            embedder,
-            gazetteer,
-            docs,
-            synonyms=load_synonyms(synonyms_file),
-            user_dict=str(config.corpus_dir / "policy_terms.txt"),
-            topics=load_topics(synonyms_file),
-        )
+        index = _ready_index(config, embedder, docs, status or (lambda _msg: None))
         llm = None
         if config.llm_enabled:
-            from qa.chain import make_chat_model
+            from qa.llm import make_chat_model
 
-            llm = make_chat_model(config)
-        composer = Composer(
-            {d.id: d for d in docs}, idf=retriever.idf, weight=retriever.weight
+            llm = make_chat_model(config.llm)
+        return cls.from_parts(
+            config, docs, gazetteer, index, embedder, lexicon=lexicon, llm=llm
         )
-        return cls(config, docs, retriever, composer, llm=llm)
 
-    def search(self, query: str, **kwargs):
-        """Ranked clauses (see :meth:`qa.retrieve.Retriever.search`)."""
+    # -- what the CLI, the web app and integrations use ---------------------------------
+    def chunks_of(self, doc_id: str) -> list[Chunk]:
+        """Every chunk of one document, in text order (for the document view)."""
+        return list(self._chunks_by_doc.get(doc_id, ()))
+
+    def search(self, query: str, **kwargs: Any) -> SearchResult:
+        """Ranked clauses (see :meth:`qa.retrieval.Retriever.search`)."""
         with self._lock:
             return self.retriever.search(query, **kwargs)
 
@@ -125,12 +152,104 @@ class Pipeline:
         question: str,
         *,
         region: str | None = None,
-        history: list[dict] | None = None,
+        history: list[dict[str, Any]] | None = None,
     ) -> Answer:
         """Answer a question with verbatim quotes; refusals are answers with answered=False."""
-        from qa.answer import answer_question
-
         t0 = time.perf_counter()
-        ans = answer_question(self, question, region=region, history=history)
-        ans.meta["latency_ms"] = (time.perf_counter() - t0) * 1000
-        return ans
+        answer = self.compose(self.retrieve(question, region=region, history=history))
+        return replace(answer, latency_ms=(time.perf_counter() - t0) * 1000)
+
+    def retrieve(
+        self,
+        question: str,
+        *,
+        region: str | None = None,
+        history: list[dict[str, Any]] | None = None,
+    ) -> AskState:
+        """Check input, split multi-part questions, fold in the conversation, search.
+
+        Bad input is returned as an :class:`AskState` with ``error``, not raised.
+        """
+        try:
+            question = check_query(
+                question, max_chars=self.config.retrieval.max_query_chars
+            )
+            parts = []
+            context = list(history or [])
+            for part in question_parts(question):
+                query, part_region = contextualize(
+                    part, context, self.retriever.gazetteer, region
+                )
+                k = self.config.retrieval.search_k
+                result = self.search(query, region=part_region, k=k)
+                parts.append(PartState(part, query, result))
+                context.append({"role": "user", "content": part})
+            return AskState(question, tuple(parts))
+        except QueryError as exc:
+            shown = question[:200] if isinstance(question, str) else ""
+            return AskState(shown, error=str(exc))
+
+    def compose(self, state: AskState) -> Answer:
+        """The grounded answer (optionally LLM-phrased) of a retrieved question."""
+        if state.error:
+            return Answer(state.question, state.error, False, error="bad_input")
+        answers = [self._compose_part(p) for p in state.parts]
+        if len(answers) == 1:
+            answer = answers[0]
+        else:
+            answer = merge_parts(state.question, answers)
+        return replace(answer, query=" | ".join(p.query for p in state.parts))
+
+    def _compose_part(self, part: PartState) -> Answer:
+        intent = analyze(
+            part.question,
+            tokens=self.retriever.tokens,
+            strip_regions=self.retriever.strip_regions,
+            synonyms=self.retriever.lexicon.synonyms,
+            expanded=part.result.expanded,
+        )
+        answer = self.composer.compose(part.question, part.result, intent)
+        if intent.injection:
+            answer = with_notice(answer, INJECTION_NOTICE)
+        if self.llm is not None and answer.answered:
+            from qa.llm import rephrase
+
+            answer = rephrase(self.llm, answer, part.result)
+        return answer
+
+
+def _set_faiss_threads(n: int) -> None:
+    from qa.index.stores.faiss import set_threads
+
+    set_threads(n)
+
+
+def _ready_index(
+    config: Config, embedder: Embedder, docs: list[Document], say: Callable[[str], None]
+) -> LoadedIndex:
+    """The current index, built first when missing or stale and rebuilt when corrupt."""
+    settings = config.index
+    why = staleness(config, read_manifest(settings.index_dir), embedder.name, docs)
+    if why:
+        if settings.on_stale == "fail":
+            raise IndexError_(f"{why}。请运行 `qa index` 重建索引。")
+        say(f"正在建立索引…（{why}）")
+        build_index(config, embedder, docs=docs)
+    try:
+        return _load(config)
+    except IndexError_:
+        if settings.on_stale == "fail":
+            raise
+        say("索引已损坏，正在重建索引…")
+        build_index(config, embedder, docs=docs)
+        return _load(config)
+
+
+def _load(config: Config) -> LoadedIndex:
+    s = config.index
+    return load_index(
+        s.index_dir,
+        s.vector_backend,
+        milvus_token=s.milvus_token,
+        ef_search=s.hnsw_ef_search,
+    )

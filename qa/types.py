@@ -6,9 +6,22 @@ Stages return new objects (``dataclasses.replace``); nothing is mutated in place
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from types import MappingProxyType
+from typing import Any, Literal, get_args
 
 LEVELS = ("全国", "省", "市", "区")
+Level = Literal["全国", "省", "市", "区"]
+# "clause" (indexed), "preamble" (notice text before the first heading, indexed),
+# "heading" (a heading with no text under it) or "appendix" (a table row restating a
+# body clause: linked, not indexed twice).
+ChunkKind = Literal["clause", "preamble", "heading", "appendix"]
+CHUNK_KINDS: tuple[str, ...] = get_args(ChunkKind)
+# "own": the asked region's own document; "fallback": a parent region's; "other": no
+# region was asked, or a region outside the asked chain.
+RegionRole = Literal["own", "fallback", "other"]
+REGION_ROLES: tuple[str, ...] = get_args(RegionRole)
 
 
 @dataclass(frozen=True)
@@ -45,9 +58,7 @@ class Chunk:
     end: int
     text: str
     departments: tuple[str, ...] = ()
-    # "clause" (indexed), "preamble" (notice text before the first heading, indexed) or
-    # "appendix" (a table row restating a body clause: linked, not indexed twice).
-    kind: str = "clause"
+    kind: ChunkKind = "clause"
     # For appendix rows: the id of the body chunk this row restates ("" if none found).
     restates: str = ""
     # For body chunks: ids of appendix rows that restate this chunk.
@@ -73,9 +84,7 @@ class Hit:
     chunk: Chunk
     score: float
     rank: int
-    # "own": the asked region's own document; "fallback": a parent region's; "other":
-    # no region was asked, or a region outside the asked chain.
-    region_role: str = "other"
+    region_role: RegionRole = "other"
 
 
 @dataclass(frozen=True)
@@ -98,7 +107,11 @@ class Citation:
 
 @dataclass(frozen=True)
 class Answer:
-    """The final answer: text for people, citations for verification."""
+    """The final answer: text for people, citations for verification.
+
+    ``error`` is set (a code such as ``"bad_input"``) when the question could not be
+    processed at all; ``why`` says why the documents do not answer (a refusal).
+    """
 
     question: str
     text: str
@@ -107,4 +120,173 @@ class Answer:
     related: tuple[Citation, ...] = ()
     region: str = ""
     notice: str = ""
-    meta: dict = field(default_factory=dict, compare=False)
+    why: str = ""
+    error: str = ""
+    query: str = ""
+    parts: int = 1
+    latency_ms: float = 0.0
+    llm_removed_quotes: int = 0
+
+    @property
+    def meta(self) -> Mapping[str, Any]:
+        """Read-only view of the diagnostic fields that are set (not the default)."""
+        names = ("why", "error", "query", "latency_ms", "llm_removed_quotes")
+        out: dict[str, Any] = {n: getattr(self, n) for n in names if getattr(self, n)}
+        if self.parts > 1:
+            out["parts"] = self.parts
+        return MappingProxyType(out)
+
+
+# -- JSON: one serializer for the CLI, the web API, eval and bench --------------------------
+def _plain(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def to_dict(obj: Document | Chunk | Hit | Citation | Scope) -> dict[str, Any]:
+    """A shared frozen type as JSON-friendly data (tuples become lists)."""
+    if isinstance(obj, Hit):
+        return {
+            "chunk": to_dict(obj.chunk),
+            "score": obj.score,
+            "rank": obj.rank,
+            "region_role": obj.region_role,
+        }
+    return {f.name: _plain(getattr(obj, f.name)) for f in fields(obj)}
+
+
+def _tuples(kind: type, data: Mapping[str, Any]) -> dict[str, Any]:
+    out = {}
+    for f in fields(kind):
+        if f.name in data:
+            value = data[f.name]
+            out[f.name] = tuple(value) if isinstance(value, list) else value
+    return out
+
+
+def chunk_from_dict(data: Mapping[str, Any]) -> Chunk:
+    """Inverse of :func:`to_dict` for a chunk (as stored in ``chunks.jsonl``)."""
+    return Chunk(**_tuples(Chunk, data))
+
+
+def citation_from_dict(data: Mapping[str, Any]) -> Citation:
+    """Inverse of :func:`citation_json` (extra keys such as ``clause_text`` are ignored)."""
+    return Citation(**_tuples(Citation, data))
+
+
+def citation_json(c: Citation) -> dict[str, Any]:
+    """The documented JSON of one citation (docs/API.md)."""
+    return {
+        "doc_id": c.doc_id,
+        "title": c.title,
+        "region": c.region,
+        "level": c.level,
+        "doc_number": c.doc_number,
+        "clause": c.clause,
+        "quote": c.quote,
+        "start": c.start,
+        "end": c.end,
+        "score": round(float(c.score), 6),
+        "fallback": bool(c.fallback),
+        "departments": list(c.departments),
+    }
+
+
+def answer_json(ans: Answer, *, message: str = "") -> dict[str, Any]:
+    """The documented JSON of one answer, shared by ``qa ask --json``, batch and /ask.
+
+    Args:
+        message: the Chinese error message when ``ans.error`` is set (defaults to the
+            answer text, which carries it).
+    """
+    return {
+        "ok": not ans.error,
+        "error": (message or ans.text) if ans.error else "",
+        "code": ans.error or ans.why and "refused" or "",
+        "question": ans.question,
+        "answered": bool(ans.answered),
+        "answer": ans.text,
+        "region": ans.region,
+        "notice": ans.notice,
+        "citations": [citation_json(c) for c in ans.citations],
+        "related": [citation_json(c) for c in ans.related],
+        "latency_ms": round(float(ans.latency_ms), 2),
+    }
+
+
+def answer_from_json(data: Mapping[str, Any]) -> Answer:
+    """Rebuild an :class:`Answer` from :func:`answer_json` output."""
+    code = str(data.get("code", ""))
+    return Answer(
+        question=data.get("question", ""),
+        text=data.get("answer", ""),
+        answered=bool(data.get("answered")),
+        citations=tuple(citation_from_dict(c) for c in data.get("citations", [])),
+        related=tuple(citation_from_dict(c) for c in data.get("related", [])),
+        region=data.get("region", ""),
+        notice=data.get("notice", ""),
+        error=code if not data.get("ok", True) else "",
+        latency_ms=float(data.get("latency_ms", 0.0)),
+    )
+
+
+def hit_json(hit: Hit, doc: Document) -> dict[str, Any]:
+    """The documented JSON of one search hit (``qa search --json`` and /search)."""
+    c = hit.chunk
+    return {
+        "rank": hit.rank,
+        "score": round(float(hit.score), 6),
+        "region": c.region,
+        "level": doc.level,
+        "region_role": hit.region_role,
+        "chunk_id": c.id,
+        "doc_id": c.doc_id,
+        "title": doc.title,
+        "doc_number": doc.doc_number,
+        "clause": c.heading,
+        "departments": list(c.departments),
+        "start": c.start,
+        "end": c.end,
+        "text": c.text,
+    }
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which documents a search may use and how to label them."""
+
+    asked: str = ""  # canonical region the user asked about ("" = none)
+    own: str = ""  # region whose documents count as the asked region's own
+    allowed: tuple[str, ...] = ()  # document regions searched, most specific first
+    note: str = ""  # Chinese note on the scope (fallback, no document…)
+
+    def role(self, region: str) -> RegionRole:
+        if not self.asked:
+            return "other"
+        return "own" if region == self.own else "fallback"
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """Hits of one search with the region scopes that produced them."""
+
+    query: str
+    hits: tuple[Hit, ...]
+    scopes: tuple[Scope, ...]
+    expanded: tuple[str, ...] = ()
+    # chunk id -> (cosine, bm25): the raw signals behind each hit, for diagnostics.
+    signals: Mapping[str, tuple[float, float]] = field(
+        default_factory=dict, compare=False
+    )
+
+    def to_dict(self, docs: Mapping[str, Document]) -> dict[str, Any]:
+        """The documented JSON of a search (``qa search --json`` and /search)."""
+        return {
+            "ok": True,
+            "error": "",
+            "query": self.query,
+            "scopes": [to_dict(s) for s in self.scopes],
+            "notes": [s.note for s in self.scopes if s.note],
+            "hits": [hit_json(h, docs[h.chunk.doc_id]) for h in self.hits],
+        }

@@ -29,5 +29,5 @@ def real_pipeline(tmp_path_factory):
     from qa.config import Config
     from qa.pipeline import Pipeline
 
-    config = Config(index_dir=tmp_path_factory.mktemp("index-real"))
+    config = Config.of(index_dir=tmp_path_factory.mktemp("index-real"))
     return Pipeline.load(config)

@@ -19,7 +19,7 @@ from bench.synth import (
     synth_vectors,
 )
 from bench.util import median_summary, percentile, summarize
-from qa.regions import load_default
+from qa.corpus.gazetteer import load_default
 
 DIGITS = re.compile(r"\d+")
 

@@ -19,8 +19,9 @@ HEAVY = (
 
 def test_import_qa_is_cheap():
     code = (
-        "import sys, qa, qa.cli, qa.config, qa.corpus, qa.chunking, qa.regions, qa.index, qa.retrieve, "
-        "qa.answer, qa.intent, qa.pipeline, qa.embedding, qa.chain, qa.store, qa.store_faiss, qa.app; "
+        "import sys, qa, qa.cli, qa.config, qa.corpus, qa.chunking, qa.corpus.gazetteer, qa.index, "
+        "qa.retrieval, qa.answer, qa.answer.intent, qa.conversation, qa.pipeline, qa.embedding, "
+        "qa.llm, qa.integrations.langchain, qa.index.stores, qa.index.stores.faiss, qa.app; "
         f"print([m for m in {HEAVY!r} if m in sys.modules])"
     )
     out = subprocess.run(

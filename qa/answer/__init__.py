@@ -1,0 +1,180 @@
+"""Grounded answers: verbatim sentences from the retrieved clauses, honest refusals.
+
+No LLM is needed: the answer is composed from sentences of the documents themselves,
+each checked by offsets against the raw text before it is shown. The composer refuses
+(``answered=False``) when the retrieved clauses do not carry what was asked: an amount
+the documents name but never state, a topic outside the corpus, a figure the question
+asserts that no clause contains.
+
+:class:`Composer` gets (question, search result, intent) and knows nothing of the
+pipeline that calls it; term statistics and settings are handed in.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+
+from qa.answer import kinds
+from qa.answer.intent import Intent
+from qa.answer.messages import NOT_VERBATIM, NOTHING_IN_REGIONS, refusal_text
+from qa.answer.refusal import refusal_reason
+from qa.answer.sentences import (
+    Sentence,
+    is_heading_sentence,
+    rank_sentences,
+    split_sentences,
+)
+from qa.config import AnswerSettings
+from qa.types import Answer, Citation, Document, Hit, Scope, SearchResult
+
+__all__ = ["Composer", "Intent", "split_sentences", "with_notice"]
+
+
+class Composer:
+    """Turns search results into an :class:`Answer`."""
+
+    def __init__(
+        self,
+        docs: Mapping[str, Document],
+        *,
+        idf: Callable[[str], float] | None = None,
+        weight: Callable[[str], float] | None = None,
+        settings: AnswerSettings | None = None,
+    ) -> None:
+        self.docs = docs
+        # term -> inverse document frequency (None: term length)
+        self.idf = idf
+        # term -> IDF, 0 for words not in the corpus
+        self.weight = weight or (lambda t: 1.0)
+        self.settings = settings or AnswerSettings()
+
+    def cite(self, hit: Hit, start: int, end: int) -> Citation | None:
+        """A citation for ``doc.text[start:end]``, or None when it is not verbatim."""
+        doc = self.docs.get(hit.chunk.doc_id)
+        if doc is None or not (hit.chunk.start <= start < end <= hit.chunk.end):
+            return None
+        quote = doc.text[start:end]
+        if quote != hit.chunk.text[start - hit.chunk.start : end - hit.chunk.start]:
+            return None
+        return Citation(
+            doc.id,
+            doc.title,
+            doc.region,
+            doc.level,
+            doc.doc_number,
+            hit.chunk.heading,
+            quote,
+            start,
+            end,
+            round(hit.score, 6),
+            hit.region_role == "fallback",
+            hit.chunk.departments,
+        )
+
+    def compose(self, question: str, result: SearchResult, intent: Intent) -> Answer:
+        """The answer to one question (part) from its search result."""
+        hits = list(result.hits)
+        scope = result.scopes[0]
+        why = refusal_reason(intent, hits, result, self.weight, settings=self.settings)
+        if why:
+            return self.refuse(question, why, hits, scope)
+        if len(result.scopes) > 1:
+            return self._comparison(question, result, intent)
+        cfg = self.settings
+        limit = cfg.list_quotes if intent.is_list else cfg.direct_quotes
+        picked = self._pick(hits, intent, limit=limit)
+        citations = tuple(
+            c for c in (self.cite(s.hit, s.start, s.end) for s in picked) if c
+        )
+        if not citations:
+            return self.refuse(question, NOT_VERBATIM, hits, scope)
+        return Answer(
+            question,
+            kinds.direct_text(citations, scope, intent),
+            True,
+            citations,
+            region=scope.asked,
+            notice=scope.note,
+        )
+
+    def _pick(self, hits: list[Hit], intent: Intent, *, limit: int) -> list[Sentence]:
+        """The best sentences, at most one per clause."""
+        evidence = hits[: self.settings.evidence_hits]
+        ranked = rank_sentences(evidence, intent, self.idf, settings=self.settings)
+        if intent.units:
+            with_unit = [s for s in ranked if re.search(intent.unit_pattern, s.text)]
+            ranked = with_unit + [s for s in ranked if s not in with_unit]
+        picked: list[Sentence] = []
+        used: set[str] = set()
+        for s in ranked:
+            if s.hit.chunk.id in used:
+                continue
+            used.add(s.hit.chunk.id)
+            picked.append(s)
+            if len(picked) == limit:
+                break
+        if intent.is_list:
+            return sorted(picked, key=lambda s: (s.hit.rank, s.start))
+        return picked
+
+    def _comparison(
+        self, question: str, result: SearchResult, intent: Intent
+    ) -> Answer:
+        lines, citations = [], []
+        for scope in result.scopes:
+            cite = self._region_quote(result.hits, scope, intent)
+            if cite:
+                citations.append(cite)
+            lines.append(kinds.comparison_line(scope, cite))
+        if not citations:
+            hits = list(result.hits)
+            return self.refuse(question, NOTHING_IN_REGIONS, hits, result.scopes[0])
+        return Answer(
+            question,
+            kinds.comparison_text(lines),
+            True,
+            tuple(citations),
+            region="、".join(s.asked for s in result.scopes),
+        )
+
+    def _region_quote(
+        self, all_hits: tuple[Hit, ...], scope: Scope, intent: Intent
+    ) -> Citation | None:
+        """The best quote for one region of a comparison (its own document first)."""
+        allowed = scope.allowed
+        hits = [h for h in all_hits if h.chunk.region in (allowed or (h.chunk.region,))]
+        nearest = [h for h in hits if allowed and h.chunk.region == allowed[0]]
+        picked = self._pick(nearest or hits, intent, limit=1)
+        return (
+            self.cite(picked[0].hit, picked[0].start, picked[0].end) if picked else None
+        )
+
+    def refuse(self, question: str, why: str, hits: list[Hit], scope: Scope) -> Answer:
+        """An unanswered answer naming why, with the closest clauses as related."""
+        related = []
+        for hit in hits[: self.settings.related_quotes]:
+            sentences = [
+                s for s in split_sentences(hit) if not is_heading_sentence(s[2], hit)
+            ]
+            if sentences:
+                cite = self.cite(hit, sentences[0][0], sentences[0][1])
+                if cite:
+                    related.append(cite)
+        text = refusal_text(why, scope.note, has_related=bool(related))
+        return Answer(
+            question,
+            text,
+            False,
+            (),
+            tuple(related),
+            region=scope.asked,
+            notice=scope.note,
+            why=why,
+        )
+
+
+def with_notice(answer: Answer, notice: str) -> Answer:
+    """The answer with ``notice`` appended to its notices."""
+    return replace(answer, notice=(answer.notice + " " + notice).strip())

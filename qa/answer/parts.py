@@ -1,0 +1,54 @@
+"""Multi-part questions: split into parts, merge the parts' answers into one."""
+
+from __future__ import annotations
+
+import re
+
+from qa.answer.messages import HOTLINE, PART_NOT_COVERED, PARTLY_UNANSWERED
+from qa.types import Answer
+
+_PART_END = re.compile(r"(?<=[？?！!；;])")
+
+
+def question_parts(question: str) -> list[str]:
+    """Split a question asking several things (能贷多少？利息谁出？) into its parts."""
+    parts = [
+        p.strip()
+        for p in _PART_END.split(question)
+        if len(re.sub(r"[\W_]", "", p)) >= 3
+    ]
+    return parts if len(parts) >= 2 else [question]
+
+
+def merge_parts(question: str, answers: list[Answer]) -> Answer:
+    """One answer for a multi-part question: answered only when every part is.
+
+    Each part says what the documents state or that they do not; quotes of answered parts
+    are citations, the closest clauses of unanswered parts are related clauses.
+    """
+    lines, citations, related, seen = [], [], [], set()
+    for i, a in enumerate(answers, 1):
+        body = (
+            a.text
+            if a.answered
+            else f"文件中没有找到答案：{a.why or PART_NOT_COVERED}。"
+        )
+        lines.append(f"{i}. 关于「{a.question}」：{body}")
+        for c in a.citations if a.answered else a.related:
+            if (c.doc_id, c.start, c.end) not in seen:
+                seen.add((c.doc_id, c.start, c.end))
+                (citations if a.answered else related).append(c)
+    answered = all(a.answered for a in answers)
+    head = "" if answered else PARTLY_UNANSWERED + "\n"
+    tail = "" if answered else "\n" + HOTLINE
+    notice = " ".join(dict.fromkeys(a.notice for a in answers if a.notice))
+    return Answer(
+        question,
+        head + "\n".join(lines) + tail,
+        answered,
+        tuple(citations),
+        tuple(related),
+        region=answers[0].region,
+        notice=notice,
+        parts=len(answers),
+    )

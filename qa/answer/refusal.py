@@ -1,0 +1,105 @@
+"""Why the retrieved clauses do not answer a question, checked in order."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from qa.answer.intent import Intent
+from qa.answer.messages import refusal_reasons
+from qa.answer.sentences import split_sentences
+from qa.config import AnswerSettings
+from qa.types import Hit, SearchResult
+
+_REASONS = refusal_reasons()
+
+
+def refusal_reason(
+    intent: Intent,
+    hits: list[Hit],
+    result: SearchResult,
+    weight: Callable[[str], float] = lambda t: 1.0,
+    *,
+    settings: AnswerSettings | None = None,
+) -> str:
+    """Why the retrieved clauses do not answer the question ("" when they do)."""
+    cfg = settings or AnswerSettings()
+    scope = result.scopes[0]
+    if intent.injection and (intent.units or intent.figures or not intent.terms):
+        return _REASONS["injection"]
+    if not hits:
+        return _REASONS["no_hits"].format(where=scope.asked or "所选范围")
+    if scope.asked and not scope.own and intent.asks_own_document:
+        return _REASONS["no_document"].format(region=scope.asked)
+    texts = [h.chunk.text for h in hits[: cfg.evidence_hits]]
+    if intent.terms and coverage(intent, texts) < cfg.min_coverage:
+        missing = "、".join(
+            t for t in intent.main_terms if not any(t in x for x in texts)
+        )[:40]
+        if missing:
+            return _REASONS["topic_absent"].format(missing=missing)
+        return _REASONS["topic_absent_plain"]
+    for figure in intent.figures:
+        if not any(re.search(figure, h.chunk.text) for h in hits):
+            shown = re.sub(r"\(\?<!\[\\d\.\]\)|\\s\*|\\", "", figure)
+            return _REASONS["asserted_figure_absent"].format(figure=shown)
+    for name, pattern in intent.units:
+        if not _stated(
+            intent, hits[: cfg.evidence_hits], pattern, weight, cfg.stated_share
+        ):
+            return _REASONS["slot_not_stated"].format(kind=name)
+    return ""
+
+
+def _found(term: str, texts: list[str]) -> bool:
+    """A term, or one of its character bigrams for longer words, occurs in the texts."""
+    if any(term in x for x in texts):
+        return True
+    grams = [term[i : i + 2] for i in range(len(term) - 1)] if len(term) >= 4 else []
+    return any(g in x for g in grams for x in texts)
+
+
+def coverage(intent: Intent, texts: list[str]) -> float:
+    """Share of the question's core terms (or their expansions) found in the clauses."""
+    terms = intent.main_terms
+    if not terms:
+        return 1.0
+    found = sum(1 for t in terms if any(_found(v, texts) for v in intent.variants(t)))
+    return found / len(terms)
+
+
+def _stated(
+    intent: Intent,
+    hits: list[Hit],
+    pattern: str,
+    weight: Callable[[str], float],
+    share: float,
+) -> bool:
+    """Whether a sentence states the asked quantity about the question's subject.
+
+    The sentence must hold the quantity and at least half of the question's terms,
+    weighted by IDF (rare words like 妈妈岗 or 保险金 weigh most), so the 450元 of a
+    社保补贴 sentence does not answer a 妈妈岗 or 失业保险金 question.
+    """
+    weights = {
+        t: max(weight(t), 1.0)
+        for t in intent.main_terms
+        if weight(t) > 0 or intent.expansions.get(t)
+    }
+    total = sum(weights.values())
+    for hit in hits:
+        for _, _, text in split_sentences(hit):
+            if not re.search(pattern, text):
+                continue
+            # A synonym expansion (失业 → 就业困难人员) is weaker evidence than the word itself.
+            got = sum(
+                w
+                if t in text
+                else w / 2
+                if any(v in text for v in intent.variants(t))
+                else 0.0
+                for t, w in weights.items()
+            )
+            if total == 0 or got / total >= share:
+                return True
+    return False

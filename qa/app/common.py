@@ -1,0 +1,34 @@
+"""What every tab shares: region and document choices, static CSS and JavaScript."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from qa.app.lazy import Service
+from qa.app.render import short_title
+
+
+def static(name: str) -> str:
+    """A file of ``qa/app/static`` (shipped as package data)."""
+    return (
+        resources.files("qa.app").joinpath("static", name).read_text(encoding="utf-8")
+    )
+
+
+CSS = static("app.css")
+# The chat does not autoscroll to the bottom of a long answer; this puts the newest
+# question at the top of the chat instead, so the direct answer is the first thing read.
+CHAT_SCROLL_JS = static("chat_scroll.js")
+SCROLL_JS = static("doc_scroll.js")
+
+
+def region_choices(p: Service) -> list[str]:
+    """Regions that have documents, national first, then provinces, cities, districts."""
+    order = {"全国": 0, "省": 1, "市": 2, "区": 3}
+    regions = sorted({(order.get(d.level, 9), d.region) for d in p.docs.values()})
+    return [r for _, r in regions]
+
+
+def doc_choices(p: Service) -> list[tuple[str, str]]:
+    """(label, id) of every document for the dropdowns."""
+    return [(f"{d.region} · {short_title(d.title)}", d.id) for d in p.docs.values()]

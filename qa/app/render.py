@@ -1,0 +1,226 @@
+"""HTML and JSON rendering for the web app: pure functions over the pipeline's data.
+
+All user and document text is escaped here before it becomes HTML, including Markdown and
+LaTeX characters, because the chatbot renders Markdown: a question cannot inject markup.
+"""
+
+import re
+from urllib.parse import quote
+
+from qa.types import answer_json, citation_json
+
+# Characters the chatbot's Markdown/LaTeX renderer would interpret, as HTML entities.
+_MD_ENTITIES = {c: f"&#{ord(c)};" for c in "\\`*_{}[]()#+-!|~$<>&\"'"}
+_MD_ENTITIES["\n"] = "<br>"
+_BLANK_LINES = re.compile(r"\n[\s\xa0\u3000]*\n")
+
+
+# -- escaping and pure rendering ---------------------------------------------------------
+def esc(text: object) -> str:
+    """HTML-escape ``text`` and neutralise Markdown/LaTeX characters; newlines become <br>.
+
+    Runs of blank lines (the documents use "\n\n\xa0\n\n" between paragraphs) show as one.
+    """
+    return "".join(_MD_ENTITIES.get(ch, ch) for ch in _BLANK_LINES.sub("\n", str(text)))
+
+
+def short_title(title: str) -> str:
+    """The plan's own name inside 关于印发《…》的通知 / …关于印发…的通知, else the title."""
+    if "关于印发" in title and title.endswith("的通知"):
+        title = title[title.index("关于印发") + 4 : -3]
+    return (
+        title.strip("《》")
+        if title.startswith("《") and title.endswith("》")
+        else title
+    )
+
+
+def level_badge(region: str, level: str) -> str:
+    return "全国" if level == "全国" or region == "全国" else f"{region} · {level}级"
+
+
+def clause_span(pipeline, doc_id: str, start: int, end: int) -> tuple[int, int, str]:
+    """[start, end) and heading of the whole clause around a quote (its pieces joined)."""
+    pieces = _doc_chunks(pipeline, doc_id)
+    inside = [c for c in pieces if c.start <= start and end <= c.end]
+    if not inside:
+        inside = [c for c in pieces if c.start < end and start < c.end]
+    if not inside:
+        return start, end, ""
+    path = inside[0].clause_path
+    same = [c for c in pieces if c.clause_path == path and c.kind == inside[0].kind]
+    # Only the contiguous run of pieces around the quote: a heading may recur elsewhere.
+    run = _contiguous(same, inside[0])
+    return min(c.start for c in run), max(c.end for c in run), " > ".join(path)
+
+
+def _contiguous(pieces, anchor) -> list:
+    i = pieces.index(anchor)
+    lo, hi = i, i
+    while lo > 0 and pieces[lo - 1].end + 40 >= pieces[lo].start:
+        lo -= 1
+    while hi + 1 < len(pieces) and pieces[hi].end + 40 >= pieces[hi + 1].start:
+        hi += 1
+    return pieces[lo : hi + 1]
+
+
+def _doc_chunks(pipeline, doc_id: str) -> list:
+    return sorted(pipeline.chunks_of(doc_id), key=lambda c: (c.start, -c.end))
+
+
+def marked(text: str, lo: int, hi: int) -> str:
+    """Escaped ``text`` with ``text[lo:hi]`` inside <mark>."""
+    return f"{esc(text[:lo])}<mark>{esc(text[lo:hi])}</mark>{esc(text[hi:])}"
+
+
+def citation_card(pipeline, c, *, related: bool = False) -> str:
+    """One citation as escaped HTML: badges, 《title》, number, heading, quote in its clause."""
+    doc = pipeline.docs[c.doc_id]
+    s, e, heading = clause_span(pipeline, c.doc_id, c.start, c.end)
+    clause = marked(doc.text[s:e], c.start - s, c.end - s)
+    badges = f'<span class="qa-badge">{esc(level_badge(c.region, c.level))}</span>'
+    if c.fallback:
+        badges += '<span class="qa-badge fallback">上级文件兜底</span>'
+    number = f" · {esc(c.doc_number)}" if c.doc_number else ""
+    depts = (
+        f'<div class="qa-meta">责任单位：{esc("、".join(c.departments))}</div>'
+        if c.departments
+        else ""
+    )
+    link = f"?doc={quote(c.doc_id)}&at={c.start}"
+    return (
+        f'<div class="qa-card{" related" if related else ""}">{badges}'
+        f'<span class="qa-title">《{esc(c.title)}》</span><div class="qa-meta">{esc(c.region)}{number}'
+        f' · {esc(heading or c.clause)}</div><div class="qa-clause">{clause}</div>{depts}'
+        f'<a href="{link}" target="_blank" rel="noopener">在原文中查看 ↗</a></div>'
+    )
+
+
+def answer_html(pipeline, ans) -> str:
+    """The assistant message: direct answer, notices, then citation (or related) cards."""
+    parts = [f'<div class="qa-answer">{esc(ans.text)}</div>']
+    if ans.notice and ans.notice not in ans.text:
+        parts.append(f'<div class="qa-notice">{esc(ans.notice)}</div>')
+    if ans.answered:
+        parts += [citation_card(pipeline, c) for c in ans.citations]
+    else:
+        if "没有找到" not in ans.text:
+            parts.append(
+                '<div class="qa-notice">文件中没有找到直接回答这个问题的条款。</div>'
+            )
+        if ans.related:
+            parts.append('<div class="qa-meta">相关条款（供参考）：</div>')
+            parts += [citation_card(pipeline, c, related=True) for c in ans.related]
+    # One line: a blank line would end the Markdown HTML block.
+    return "<div>" + "".join(parts) + "</div>"
+
+
+def citation_dict(pipeline, c) -> dict:
+    """The documented citation JSON plus ``clause_text`` (the whole clause quoted from)."""
+    s, e, heading = clause_span(pipeline, c.doc_id, c.start, c.end)
+    out = citation_json(c)
+    out["clause"] = c.clause or heading
+    out["clause_text"] = pipeline.docs[c.doc_id].text[s:e]
+    return out
+
+
+def answer_dict(pipeline, ans) -> dict:
+    """An Answer as JSON-friendly data (the /ask payload): :func:`qa.types.answer_json`
+    plus each citation's whole clause as ``clause_text``."""
+    out = answer_json(ans)
+    for key, cites in (("citations", ans.citations), ("related", ans.related)):
+        out[key] = [citation_dict(pipeline, c) for c in cites]
+    return out
+
+
+def search_dict(pipeline, result) -> dict:
+    """A SearchResult as JSON-friendly data (the /search payload)."""
+    return result.to_dict(pipeline.docs)
+
+
+def hit_row(h: dict) -> list:
+    return [
+        h["region"],
+        short_title(h["title"]),
+        h["doc_number"] or "—",
+        h["clause"],
+        "、".join(h["departments"]) or "—",
+        h["score"],
+    ]
+
+
+def read_aloud(h: dict) -> str:
+    """A ready-to-read reply for the phone, quoting the clause with its source."""
+    number = f"（{h['doc_number']}）" if h["doc_number"] else ""
+    depts = f"\n责任单位：{'、'.join(h['departments'])}。" if h["departments"] else ""
+    return (
+        f"根据{h['region']}《{h['title']}》{number}“{h['clause']}”的规定：\n"
+        f"{h['text']}{depts}"
+    )
+
+
+def clause_html(h: dict) -> str:
+    role = {"fallback": '<span class="qa-badge fallback">上级文件兜底</span>'}.get(
+        h["region_role"], ""
+    )
+    return (
+        f'<div class="qa-card"><span class="qa-badge">{esc(level_badge(h["region"], h["level"]))}'
+        f'</span>{role}<span class="qa-title">《{esc(h["title"])}》</span><div class="qa-meta">'
+        f'{esc(h["doc_number"] or "无文号")} · {esc(h["clause"])}</div><div class="qa-clause">'
+        f'{esc(h["text"])}</div><a href="?doc={quote(h["doc_id"])}&at={h["start"]}" target="_blank"'
+        f' rel="noopener">在原文中查看 ↗</a></div>'
+    )
+
+
+def documents_rows(pipeline) -> list[list[str]]:
+    """One row per document; fields inferred by the curators carry a ＊."""
+
+    def mark(d, name, value):
+        return f"{value}＊" if name in d.derived and value else (value or "—")
+
+    return [
+        [
+            mark(d, "title", d.title),
+            mark(d, "region", d.region),
+            mark(d, "level", d.level),
+            mark(d, "doc_number", d.doc_number),
+            mark(d, "date", d.date),
+            mark(d, "issuers", "、".join(d.issuers)),
+        ]
+        for d in pipeline.docs.values()
+    ]
+
+
+def document_html(pipeline, doc_id: str, at: int | None = None) -> str:
+    """The whole document, verbatim, in clause sections with headings and a contents list."""
+    doc = pipeline.docs.get(doc_id)
+    if doc is None:
+        return '<div class="qa-notice">请选择一个文件。</div>'
+    toc, body, cursor, last_path = [], [], 0, None
+    for c in _doc_chunks(pipeline, doc_id):
+        if c.start < cursor:
+            continue
+        body.append(esc(doc.text[cursor : c.start]))
+        if c.clause_path != last_path:
+            label = " › ".join(c.clause_path)
+            toc.append(f'<li><a href="#c-{c.start}">{esc(label)}</a></li>')
+            body.append(f'<div class="doc-h">{esc(label)}</div>')
+            last_path = c.clause_path
+        target = " target" if at is not None and c.start <= at < c.end else ""
+        body.append(
+            f'<section id="c-{c.start}" class="clause{target}">{esc(doc.text[c.start : c.end])}</section>'
+        )
+        cursor = c.end
+    body.append(esc(doc.text[cursor:]))
+    notes = f'<div class="qa-meta">说明：{esc(doc.notes)}</div>' if doc.notes else ""
+    head = (
+        f'<h3>《{esc(doc.title)}》</h3><div class="qa-meta">{esc(doc.region)} · {esc(doc.level)}级 · '
+        f"{esc(doc.doc_number or '无文号')} · {esc(doc.date)} · {esc('、'.join(doc.issuers))}</div>{notes}"
+    )
+    return (
+        f'<div class="doc-view">{head}<details><summary>目录</summary><ul class="doc-toc">'
+        f"{''.join(toc)}</ul></details>{''.join(body)}</div>"
+    )
+
+
+# -- the pipeline, possibly still loading ------------------------------------------------

@@ -1,0 +1,76 @@
+"""Conversation history: one normaliser, follow-up detection, folding context in.
+
+Shared by the CLI batch (``"history"`` per line), the web UI and the LangChain chain.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from qa.corpus.gazetteer import Gazetteer
+
+_FOLLOWUP_START = re.compile(r"^(那|那么|还有|另外|如果是|要是|换成|换作)")
+
+
+def message_text(message: dict[str, Any]) -> str:
+    """Text of a chat message whose content is a string or a list of parts (Gradio 6)."""
+    content = message.get("content", "")
+    if isinstance(content, list):
+        return "".join(
+            p.get("text", "") if isinstance(p, dict) else str(p) for p in content
+        )
+    return str(content or "")
+
+
+def plain_history(history: Iterable[Any] | None) -> list[dict[str, str]]:
+    """Chat history as [{"role", "content": str}], whatever shape (parts lists) it came in."""
+    out = []
+    for m in history or []:
+        content = m.get("content", "") if isinstance(m, dict) else ""
+        if isinstance(content, list):
+            content = "".join(p.get("text", "") for p in content if isinstance(p, dict))
+        if (
+            isinstance(m, dict)
+            and m.get("role") in ("user", "assistant")
+            and isinstance(content, str)
+        ):
+            out.append({"role": m["role"], "content": content})
+    return out
+
+
+def is_followup(question: str) -> bool:
+    """A short or elliptical question that leans on the previous turn."""
+    core = re.sub(r"[\s\W]", "", question)
+    return bool(_FOLLOWUP_START.match(question.strip())) or len(core) <= 8
+
+
+def contextualize(
+    question: str,
+    history: list[dict[str, Any]],
+    gazetteer: Gazetteer,
+    region: str | None = None,
+) -> tuple[str, str | None]:
+    """Fold the previous user turn into an elliptical follow-up question.
+
+    "那上海呢？" after "广州开店能贷多少？" searches "开店能贷多少？ 那上海呢？" (region 上海市);
+    "需要什么条件？" after "浦东创业担保贷款…" keeps 浦东's region and topic.
+
+    Returns:
+        (query to search, explicit region or None)
+    """
+    previous = [
+        message_text(m)
+        for m in history
+        if m.get("role") == "user" and message_text(m).strip()
+    ]
+    if not previous or not is_followup(question):
+        return question, region
+    prev = previous[-1]
+    if gazetteer.resolve(question):
+        kept = prev
+        for s, e, _ in reversed(gazetteer.mentions(prev)):
+            kept = kept[:s] + kept[e:]
+        return f"{question} {kept}", region
+    return f"{prev} {question}", region
