@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -144,92 +144,20 @@ def generate(
     regions = list(regions) if regions is not None else issuing_regions(gazetteer)
     if not regions:
         raise ValueError("no issuing regions")
-    by_id = {d.id: d for d in docs}
-    row_index = {c.id: i for i, c in enumerate(rows)}
-    groups: dict[str, list[Chunk]] = {}
-    for c in rows:
-        groups.setdefault(c.doc_id, []).append(c)
-    out_docs: list[Document] = []
     chunks: list[Chunk] = list(rows[:n])
     source: list[int] = list(range(len(chunks)))
     mapping_of: list[int] = [-1] * len(chunks)
     used_real = {c.doc_id for c in chunks}
-    out_docs.extend(d for d in docs if d.id in used_real)
+    out_docs: list[Document] = [d for d in docs if d.id in used_real]
     mappings: list[dict[str, str]] = []
-    renamers = {}
-    copy = 0
-    while len(chunks) < n:
-        copy += 1
-        for region in regions:
-            for doc_id, drows in groups.items():
-                if len(chunks) >= n:
-                    break
-                real = by_id[doc_id]
-                if real.region not in renamers:
-                    renamers[real.region] = _renamer(gazetteer, real.region)
-                # A re-issue by the original region keeps the text's own names.
-                pattern = None if region == real.region else renamers[real.region][0]
-                mapping: dict[str, str] = {}
-                order = list(drows)
-                rng.shuffle(order)
-                order = order[: n - len(chunks)]
-                new_id = f"syn-{copy}-{region}-{doc_id}"
-                texts = [
-                    perturb_text(reissue_text(c.text, pattern, region), mapping, rng)
-                    for c in order
-                ]
-                parts, starts, pos = [], [], 0
-                for t in texts:
-                    starts.append(pos)
-                    parts.append(t)
-                    pos += len(t) + 1
-                doc_text = "\n".join(parts)
-                level = (
-                    gazetteer.get(region).level if region in gazetteer else real.level
-                )
-                parent = (
-                    gazetteer.get(region).parent
-                    if region in gazetteer
-                    else real.parent_region
-                )
-                out_docs.append(
-                    Document(
-                        id=new_id,
-                        title=perturb_text(
-                            reissue_text(real.title, pattern, region), mapping, rng
-                        ),
-                        region=region,
-                        level=level,
-                        parent_region=parent,
-                        issuers=real.issuers,
-                        doc_number=perturb_text(real.doc_number, mapping, rng),
-                        date=real.date,
-                        file=f"<synthetic copy of {real.file}>",
-                        seed=real.seed,
-                        text=doc_text,
-                        derived=("synthetic",),
-                    )
-                )
-                mi = len(mappings)
-                mappings.append(mapping)
-                for j, (c, t, s) in enumerate(zip(order, texts, starts)):
-                    chunks.append(
-                        Chunk(
-                            id=f"{new_id}-{j}",
-                            doc_id=new_id,
-                            region=region,
-                            clause_path=c.clause_path,
-                            start=s,
-                            end=s + len(t),
-                            text=t,
-                            departments=c.departments,
-                            kind="clause",
-                        )
-                    )
-                    source.append(row_index[c.id])
-                    mapping_of.append(mi)
-            if len(chunks) >= n:
-                break
+    copies = _reissues(docs, rows, n - len(chunks), gazetteer, regions, rng)
+    for doc, doc_chunks, sources, mapping in copies:
+        out_docs.append(doc)
+        mi = len(mappings)
+        mappings.append(mapping)
+        chunks.extend(doc_chunks)
+        source.extend(sources)
+        mapping_of.extend([mi] * len(doc_chunks))
     return SynthCorpus(
         out_docs,
         chunks,
@@ -237,6 +165,117 @@ def generate(
         np.asarray(mapping_of, np.int32),
         mappings,
         n_real=min(n, len(rows)),
+    )
+
+
+def _reissues(
+    docs: Sequence[Document],
+    rows: Sequence[Chunk],
+    budget: int,
+    gazetteer,
+    regions: Sequence[str],
+    rng: random.Random,
+) -> Iterator[tuple[Document, list[Chunk], list[int], dict[str, str]]]:
+    """Document copies, region after region, round after round, until ``budget`` chunks:
+    each as (document, its chunks, the real row of each chunk, its digit mapping)."""
+    by_id = {d.id: d for d in docs}
+    row_index = {c.id: i for i, c in enumerate(rows)}
+    groups: dict[str, list[Chunk]] = {}
+    for c in rows:
+        groups.setdefault(c.doc_id, []).append(c)
+    renamers = {}
+    copy = 0
+    while budget > 0:
+        copy += 1
+        for region in regions:
+            for doc_id, drows in groups.items():
+                if budget <= 0:
+                    break
+                real = by_id[doc_id]
+                if real.region not in renamers:
+                    renamers[real.region] = _renamer(gazetteer, real.region)
+                # A re-issue by the original region keeps the text's own names.
+                pattern = None if region == real.region else renamers[real.region][0]
+                new_id = f"syn-{copy}-{region}-{doc_id}"
+                doc, order, doc_chunks, mapping = _reissue(
+                    real, drows, region, pattern, new_id, budget, gazetteer, rng
+                )
+                budget -= len(doc_chunks)
+                yield doc, doc_chunks, [row_index[c.id] for c in order], mapping
+            if budget <= 0:
+                break
+
+
+def _reissue(
+    real: Document,
+    drows: Sequence[Chunk],
+    region: str,
+    pattern: re.Pattern | None,
+    new_id: str,
+    budget: int,
+    gazetteer,
+    rng: random.Random,
+) -> tuple[Document, list[Chunk], list[Chunk], dict[str, str]]:
+    """One copy of ``real`` issued by ``region``: at most ``budget`` of its clauses
+    (``drows``) shuffled, names substituted, figures perturbed. Returns the document,
+    the real clauses in copy order, the copy's chunks and its digit mapping."""
+    mapping: dict[str, str] = {}
+    order = list(drows)
+    rng.shuffle(order)
+    order = order[:budget]
+    texts = [
+        perturb_text(reissue_text(c.text, pattern, region), mapping, rng) for c in order
+    ]
+    starts, pos = [], 0
+    for t in texts:
+        starts.append(pos)
+        pos += len(t) + 1
+    doc = _copy_document(
+        real, new_id, region, pattern, "\n".join(texts), mapping, gazetteer, rng
+    )
+    chunks = [
+        Chunk(
+            id=f"{new_id}-{j}",
+            doc_id=new_id,
+            region=region,
+            clause_path=c.clause_path,
+            start=s,
+            end=s + len(t),
+            text=t,
+            departments=c.departments,
+            kind="clause",
+        )
+        for j, (c, t, s) in enumerate(zip(order, texts, starts))
+    ]
+    return doc, order, chunks, mapping
+
+
+def _copy_document(
+    real: Document,
+    new_id: str,
+    region: str,
+    pattern: re.Pattern | None,
+    text: str,
+    mapping: dict[str, str],
+    gazetteer,
+    rng: random.Random,
+) -> Document:
+    """The document record of a copy (title and number perturbed with its mapping)."""
+    level = gazetteer.get(region).level if region in gazetteer else real.level
+    parent = gazetteer.get(region).parent if region in gazetteer else real.parent_region
+    return Document(
+        id=new_id,
+        title=perturb_text(reissue_text(real.title, pattern, region), mapping, rng),
+        region=region,
+        level=level,
+        parent_region=parent,
+        issuers=real.issuers,
+        doc_number=perturb_text(real.doc_number, mapping, rng),
+        date=real.date,
+        file=f"<synthetic copy of {real.file}>",
+        seed=real.seed,
+        text=text,
+        derived=("synthetic",),
     )
 
 

@@ -86,3 +86,19 @@ def verdict(value: float, goal: float) -> str:
     pct = 100 * margin / goal if goal else float("nan")
     word = "PASS" if value <= goal else "MISS"
     return f"{word} ({value:.3g} vs goal ≤ {goal:g}; margin {margin:+.3g}, {pct:+.0f}%)"
+
+
+def timed_queries(fn: Callable, n: int, reps: int) -> tuple[dict, dict, list]:
+    """Run ``fn(i)`` for i < n, ``reps`` times; median per-rep summaries (wall, CPU) and the
+    results of the last rep."""
+    walls, cpus, results = [], [], []
+    for _ in range(reps):
+        w, c, results = [], [], []
+        for i in range(n):
+            c0, t0 = time.process_time(), time.perf_counter()
+            results.append(fn(i))
+            w.append((time.perf_counter() - t0) * 1000)
+            c.append((time.process_time() - c0) * 1000)
+        walls.append(summarize(w))
+        cpus.append(summarize(c))
+    return median_summary(walls), median_summary(cpus), results

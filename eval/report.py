@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from eval.metrics import retrieval_failures
+
 RETRIEVAL_COLS = (
     "n",
     "recall@1",
@@ -59,8 +61,6 @@ def comparison_table(compare: dict) -> str:
 
 
 def retrieval_markdown(ret: dict) -> list[str]:
-    from eval.evaluate import retrieval_failures
-
     out = [f"## Retrieval ({ret['model']}, answerable items)", ""]
     rows = [["system", *(ret["system"][c] for c in RETRIEVAL_COLS)]]
     if ret.get("baseline"):
@@ -86,8 +86,13 @@ def retrieval_markdown(ret: dict) -> list[str]:
         for t, block in (ret.get(name) or {}).get("by_type", {}).items():
             rows.append([name, t, *(block[c] for c in RETRIEVAL_COLS)])
     out += [table(["retriever", "type", *RETRIEVAL_COLS], rows), ""]
+    return out + _retrieval_failures_markdown(ret)
+
+
+def _retrieval_failures_markdown(ret: dict) -> list[str]:
+    """The system's retrieval failures as a heading and a table (at most MAX_FAILURES)."""
     fails = retrieval_failures(ret["rows"])
-    out += [
+    out = [
         f"### System retrieval failures ({len(fails)}: evidence not in top 3 or wrong top-1 region)",
         "",
     ]

@@ -24,11 +24,12 @@ _QUOTE = re.compile(r"「([^「」]{2,})」")
 def make_chat_model(settings: LLMSettings) -> Any:
     """An OpenAI-compatible chat model from the settings (base URL, model, key, timeout)."""
     from langchain_openai import ChatOpenAI
+    from pydantic import SecretStr
 
     return ChatOpenAI(
         base_url=settings.base_url,
         model=settings.model,
-        api_key=settings.api_key or "not-needed",
+        api_key=SecretStr(settings.api_key or "not-needed"),
         timeout=settings.timeout_s,
         max_retries=0,
         temperature=0,

@@ -1,4 +1,4 @@
-"""Metric functions of ``eval.evaluate`` on tiny hand-made inputs, plus one end-to-end run."""
+"""Metric functions of ``eval.metrics`` on tiny hand-made inputs, plus one end-to-end run."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from eval.evaluate import (
+from eval.metrics import (
     Span,
     all_covered,
     answer_row,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from qa.answer.messages import HOTLINE, PART_NOT_COVERED, PARTLY_UNANSWERED
-from qa.types import Answer
+from qa.types import Answer, Citation
 
 _PART_END = re.compile(r"(?<=[？?！!；;])")
 
@@ -26,7 +26,10 @@ def merge_parts(question: str, answers: list[Answer]) -> Answer:
     Each part says what the documents state or that they do not; quotes of answered parts
     are citations, the closest clauses of unanswered parts are related clauses.
     """
-    lines, citations, related, seen = [], [], [], set()
+    lines: list[str] = []
+    citations: list[Citation] = []
+    related: list[Citation] = []
+    seen: set[tuple[str, int, int]] = set()
     for i, a in enumerate(answers, 1):
         body = (
             a.text

@@ -9,7 +9,8 @@ LaTeX characters, because the chatbot renders Markdown: a question cannot inject
 ``import qa.app`` does not import gradio; the functions that need it do.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: Gradio reads the annotations of event
+# handlers (gr.Request, gr.SelectData) at run time to decide what to inject.
 
 import os
 
@@ -85,31 +86,35 @@ def create_app(pipeline_or_loader):
             docs_ui["table"],
         ]
 
-        def refresh():
-            if not lazy.ready:
-                return [
-                    gr.HTML(_status_html(lazy), visible=True),
-                    gr.Timer(active=not lazy.error),
-                ] + [gr.skip()] * len(choosers)
-            return [gr.HTML(visible=False), gr.Timer(active=False)] + _choices(
-                gr, lazy.get()
-            )
-
-        quiet = {"show_progress": "hidden", **private}
-        timer.tick(refresh, None, [status, timer] + choosers, **quiet)
-
-        def open_from_query(request: gr.Request):
-            return _open_from_query(
-                gr, lazy, dict(request.query_params) if request else {}
-            )
-
-        demo.load(refresh, None, [status, timer] + choosers, **quiet).then(
-            open_from_query, None, [tabs, docs_ui["doc"], docs_ui["view"]], **private
-        ).then(None, None, None, js=SCROLL_JS, **private)
+        _wire_loading(gr, lazy, demo, status, timer, choosers, tabs, docs_ui, private)
         _register_api(gr, lazy)
     demo.queue(default_concurrency_limit=CONCURRENCY)
     demo.qa_pipeline = lazy  # for tests and serve()
     return demo
+
+
+def _wire_loading(gr, lazy, demo, status, timer, choosers, tabs, docs_ui, private):
+    """Status banner and choices while the pipeline loads; deep links once it has."""
+
+    def refresh():
+        if not lazy.ready:
+            return [
+                gr.HTML(_status_html(lazy), visible=True),
+                gr.Timer(active=not lazy.error),
+            ] + [gr.skip()] * len(choosers)
+        return [gr.HTML(visible=False), gr.Timer(active=False)] + _choices(
+            gr, lazy.get()
+        )
+
+    quiet = {"show_progress": "hidden", **private}
+    timer.tick(refresh, None, [status, timer] + choosers, **quiet)
+
+    def open_from_query(request: gr.Request):  # type: ignore[name-defined]
+        return _open_from_query(gr, lazy, dict(request.query_params) if request else {})
+
+    demo.load(refresh, None, [status, timer] + choosers, **quiet).then(
+        open_from_query, None, [tabs, docs_ui["doc"], docs_ui["view"]], **private
+    ).then(None, None, None, js=SCROLL_JS, **private)
 
 
 def _register_api(gr, lazy: LazyPipeline) -> None:

@@ -44,7 +44,7 @@ def appendix_chunks(
     Returns:
         the body chunks (with ``restated_by`` filled in) followed by the appendix chunks.
     """
-    title_path = ("附件",)
+    title_path: tuple[str, ...] = ("附件",)
     i = 1
     # Title lines and column headers before the first task row.
     while i < len(paras) and not _TASK.match(paras[i].text):
@@ -68,13 +68,14 @@ def _rows(paras: list[Paragraph], title_path: tuple[str, ...]):
         (measure, department line or None, heading path, chunk start) per row; the
         first measure of a task starts its chunk at the task line.
     """
-    rows = []
+    rows: list[tuple[Paragraph, Paragraph | None, tuple[str, ...], int]] = []
     task, task_start, expect = "", None, "measure"
     for p in paras:
         if _TASK.match(p.text):
             task, task_start, expect = heading_title(p.text), p.start, "measure"
         elif expect == "dept" and not p.text.endswith("。"):
-            rows[-1] = rows[-1][:1] + (p,) + rows[-1][2:]
+            measure, _, path, at = rows[-1]
+            rows[-1] = (measure, p, path, at)
             expect = "measure"
         else:
             start = task_start if task_start is not None else p.start

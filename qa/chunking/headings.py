@@ -46,7 +46,9 @@ def inline_items(text: str, start: int, end: int) -> list[tuple[int, int, str | 
     cuts = [start + m.start(1) for m in _ITEM.finditer(text[start:end])]
     if len(cuts) < 2:
         return [(start, end, None)]
-    pieces = [(start, cuts[0], None)] if text[start : cuts[0]].strip() else []
+    pieces: list[tuple[int, int, str | None]] = (
+        [(start, cuts[0], None)] if text[start : cuts[0]].strip() else []
+    )
     for a, b in zip(cuts, cuts[1:] + [end]):
         pieces.append((a, b, heading_title(text[a:b])))
     return pieces

@@ -65,6 +65,27 @@ def load_corpus(corpus_dir: str | Path = DEFAULT_CORPUS_DIR) -> list[Document]:
 
 
 def _parse_entry(entry: object, *, where: str, corpus_dir: Path) -> Document:
+    entry, where = _check_entry(entry, where)
+    text = _read_document_text(corpus_dir / entry["file"], where)
+    return Document(
+        id=entry["id"],
+        title=entry["title"],
+        region=entry["region"],
+        level=entry["level"],
+        parent_region=entry.get("parent_region", ""),
+        issuers=tuple(entry["issuers"]),
+        doc_number=entry.get("doc_number", ""),
+        date=entry["date"],
+        file=entry["file"],
+        seed=entry.get("seed", ""),
+        text=text,
+        derived=tuple(entry.get("derived", [])),
+        notes=entry.get("notes", ""),
+    )
+
+
+def _check_entry(entry: object, where: str) -> tuple[dict, str]:
+    """Validate one [[document]] table; returns it and its location with the id."""
     if not isinstance(entry, dict):
         raise CorpusError(f"{where}: 应为表 (expected a table)")
     for key in _REQUIRED:
@@ -74,6 +95,11 @@ def _parse_entry(entry: object, *, where: str, corpus_dir: Path) -> Document:
         if key in entry and not isinstance(entry[key], str):
             raise CorpusError(f"{where}: 字段 '{key}' 应为字符串, 实为 {entry[key]!r}")
     where = f"{where} (id={entry['id']!r})"
+    _check_values(entry, where)
+    return entry, where
+
+
+def _check_values(entry: dict, where: str) -> None:
     _check(_ID_RE.match(entry["id"]), where, "id", entry["id"], "小写字母、数字和 '-'")
     _check(entry["level"] in LEVELS, where, "level", entry["level"], "/".join(LEVELS))
     _check(
@@ -115,7 +141,9 @@ def _parse_entry(entry: object, *, where: str, corpus_dir: Path) -> Document:
         derived,
         "已有字段名的列表",
     )
-    path = corpus_dir / entry["file"]
+
+
+def _read_document_text(path: Path, where: str) -> str:
     if not path.is_file():
         raise CorpusError(f"{where}: 字段 'file' 指向的文件不存在: {path}")
     try:
@@ -126,21 +154,7 @@ def _parse_entry(entry: object, *, where: str, corpus_dir: Path) -> Document:
         ) from exc
     if not text.strip():
         raise CorpusError(f"{where}: 字段 'file' 的文件为空: {path}")
-    return Document(
-        id=entry["id"],
-        title=entry["title"],
-        region=entry["region"],
-        level=entry["level"],
-        parent_region=parent,
-        issuers=tuple(issuers),
-        doc_number=number,
-        date=entry["date"],
-        file=entry["file"],
-        seed=entry.get("seed", ""),
-        text=text,
-        derived=tuple(derived),
-        notes=entry.get("notes", ""),
-    )
+    return text
 
 
 def _check(ok: object, where: str, field: str, value: object, expected: str) -> None:

@@ -12,16 +12,11 @@ from __future__ import annotations
 from typing import Any
 
 from qa.config import DEFAULT_MODEL
+from qa.embedding.backends import KNOWN_MODELS, PackagedModel, packaged_weights_path
 from qa.embedding.base import Embedder, SentenceTransformerEmbedder
 from qa.embedding.fake import FakeEmbedder, parse_fake_dim
 from qa.embedding.hub import load_hub_or_local
-from qa.embedding.packaged import (
-    KNOWN_MODELS,
-    PackagedModel,
-    load_packaged,
-    packaged_encoder_class,
-    packaged_weights_path,
-)
+from qa.embedding.packaged import load_packaged, packaged_encoder_class
 
 __all__ = [
     "DEFAULT_MODEL",

@@ -50,7 +50,13 @@ class SentenceTransformerEmbedder:
             make_st  # builds the SentenceTransformer on first use of ``.st``
         )
         self._backend = backend
-        dim = backend.dim if backend is not None else st.get_embedding_dimension()
+        dim: int | None
+        if backend is not None:
+            dim = backend.dim
+        elif st is not None:
+            dim = st.get_embedding_dimension()
+        else:
+            raise ValueError(f"model {name!r} needs a SentenceTransformer or a backend")
         if not dim:
             raise ValueError(f"model {name!r} does not report an embedding dimension")
         self.dim = int(dim)
@@ -60,6 +66,8 @@ class SentenceTransformerEmbedder:
         """The ``SentenceTransformer``; for packaged models built lazily (importing torch and
         sentence-transformers costs ~4.5 s, which the fast path does not need)."""
         if self._st is None:
+            if self._make_st is None:
+                raise ValueError(f"model {self.name!r} has no SentenceTransformer")
             self._st = self._make_st()
         return self._st
 

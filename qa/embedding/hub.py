@@ -6,8 +6,8 @@ Hub downloads happen only when the caller allows them (``offline=False``, from
 
 from __future__ import annotations
 
+from qa.embedding.backends import KNOWN_MODELS
 from qa.embedding.base import SentenceTransformerEmbedder
-from qa.embedding.packaged import KNOWN_MODELS
 
 
 def load_hub_or_local(

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
+import numpy as np
+
 from qa.types import Hit, Scope
 
 
@@ -19,7 +21,7 @@ def rrf(rankings: Sequence[Sequence[int]], k: int) -> dict[int, float]:
 
 def chain_tier_bonus(
     fused: dict[int, float],
-    row_region: Sequence[str],
+    row_region: Sequence[str] | np.ndarray,
     scope: Scope,
     *,
     bonus: float,

@@ -1,6 +1,7 @@
 """The 文件 tab: every document's metadata and its text by clause."""
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: Gradio reads the annotations of event
+# handlers (gr.Request, gr.SelectData) at run time to decide what to inject.
 
 from qa.app.common import doc_choices
 from qa.app.lazy import LazyPipeline

@@ -1,6 +1,7 @@
 """The 问答 tab: chat with follow-ups, region chip, examples, citation cards."""
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: Gradio reads the annotations of event
+# handlers (gr.Request, gr.SelectData) at run time to decide what to inject.
 
 from qa.app.common import CHAT_SCROLL_JS, region_choices
 from qa.app.handlers import AUTO, chat_turn
@@ -15,6 +16,28 @@ EXAMPLES = (
 
 
 def build(gr, lazy: LazyPipeline, private: dict) -> dict:
+    """The tab's components and events; returns the dropdowns the app refreshes."""
+    chatbot, question, region, send, clear = _components(gr, lazy)
+    state = gr.State({"messages": [], "history": []})
+
+    def turn(q, r, s):
+        yield from chat_turn(lazy, q, r, s)
+
+    for trigger in (question.submit, send.click):
+        trigger(
+            turn, [question, region, state], [chatbot, state, question], **private
+        ).then(None, None, None, js=CHAT_SCROLL_JS, **private)
+    clear.click(
+        lambda: ([], {"messages": [], "history": []}, ""),
+        None,
+        [chatbot, state, question],
+        **private,
+    )
+    chatbot.clear(lambda: {"messages": [], "history": []}, None, state, **private)
+    return {"region": region}
+
+
+def _components(gr, lazy: LazyPipeline) -> tuple:
     ready = lazy.get() if lazy.ready else None
     regions = [AUTO] + (region_choices(ready) if ready else [])
     chatbot = gr.Chatbot(
@@ -51,20 +74,4 @@ def build(gr, lazy: LazyPipeline, private: dict) -> dict:
     gr.Markdown(
         "回答只摘录文件原文；标注“上级文件兜底”的条款来自上级（省或国家）文件。"
     )
-    state = gr.State({"messages": [], "history": []})
-
-    def turn(q, r, s):
-        yield from chat_turn(lazy, q, r, s)
-
-    for trigger in (question.submit, send.click):
-        trigger(
-            turn, [question, region, state], [chatbot, state, question], **private
-        ).then(None, None, None, js=CHAT_SCROLL_JS, **private)
-    clear.click(
-        lambda: ([], {"messages": [], "history": []}, ""),
-        None,
-        [chatbot, state, question],
-        **private,
-    )
-    chatbot.clear(lambda: {"messages": [], "history": []}, None, state, **private)
-    return {"region": region}
+    return chatbot, question, region, send, clear

@@ -1,6 +1,7 @@
 """The 查条款 tab for hotline staff: one search box, filters, a table, the clause."""
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: Gradio reads the annotations of event
+# handlers (gr.Request, gr.SelectData) at run time to decide what to inject.
 
 from qa.app.common import doc_choices, region_choices
 from qa.app.handlers import ALL, search_table
@@ -14,6 +15,29 @@ TOPICS = ("贷款", "补贴", "培训", "场地", "灵活就业", "登记办证"
 
 
 def build(gr, lazy: LazyPipeline, private: dict) -> dict:
+    """The tab's components and events; returns the dropdowns the app refreshes."""
+    query, go, region, level, doc, topic = _inputs(gr, lazy)
+    notes, table, hits, detail, reply = _outputs(gr)
+    inputs = [query, region, level, doc, topic]
+    for trigger in (query.submit, go.click):
+        trigger(
+            lambda *a: search_table(lazy, *a),
+            inputs,
+            [table, hits, notes, detail, reply],
+            **private,
+        )
+
+    def pick(hs, evt: gr.SelectData):
+        row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
+        if not hs or row is None or row >= len(hs):
+            return gr.skip(), gr.skip()
+        return clause_html(hs[row]), read_aloud(hs[row])
+
+    table.select(pick, [hits], [detail, reply], **private)
+    return {"region": region, "doc": doc}
+
+
+def _inputs(gr, lazy: LazyPipeline) -> tuple:
     ready = lazy.get() if lazy.ready else None
     regions = [ALL] + (region_choices(ready) if ready else [])
     docs = [(ALL, "")] + (doc_choices(ready) if ready else [])
@@ -40,6 +64,10 @@ def build(gr, lazy: LazyPipeline, private: dict) -> dict:
         topic = gr.Dropdown(
             [ALL, *TOPICS], value=ALL, label="主题", elem_id="search-topic"
         )
+    return query, go, region, level, doc, topic
+
+
+def _outputs(gr) -> tuple:
     notes = gr.HTML()
     table = gr.Dataframe(
         headers=["地区", "文件", "文号", "条款", "责任单位", "得分"],
@@ -59,20 +87,4 @@ def build(gr, lazy: LazyPipeline, private: dict) -> dict:
             interactive=False,
             elem_id="search-reply",
         )
-    inputs = [query, region, level, doc, topic]
-    for trigger in (query.submit, go.click):
-        trigger(
-            lambda *a: search_table(lazy, *a),
-            inputs,
-            [table, hits, notes, detail, reply],
-            **private,
-        )
-
-    def pick(hs, evt: gr.SelectData):
-        row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
-        if not hs or row is None or row >= len(hs):
-            return gr.skip(), gr.skip()
-        return clause_html(hs[row]), read_aloud(hs[row])
-
-    table.select(pick, [hits], [detail, reply], **private)
-    return {"region": region, "doc": doc}
+    return notes, table, hits, detail, reply

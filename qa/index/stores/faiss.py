@@ -101,7 +101,8 @@ class FaissStore:
             if len(allowed) == 0:
                 return None
         if self.index_type == "hnsw":
-            return faiss.SearchParametersHNSW(efSearch=self.ef_search, **kw)
+            return faiss.SearchParametersHNSW(  # type: ignore[attr-defined]
+                efSearch=self.ef_search, **kw)
         return faiss.SearchParameters(**kw) if kw else None
 
     def search(self, queries, k, *, groups=None):
@@ -168,7 +169,7 @@ class FaissStore:
         import faiss
 
         store = cls.__new__(cls)
-        store._index = faiss.read_index(str(path))
+        store._index = faiss.read_index(str(path))  # type: ignore[assignment]
         store.dim, store.index_type, store.ef_search = (
             store._index.d,
             index_type,

@@ -178,7 +178,7 @@ class MilvusStore:
             rows = []
             for i in range(start, min(start + _INSERT_BATCH, len(ids))):
                 row = {"id": int(ids[i]), "vector": vectors[i], "region": groups[i]}
-                if self.full_text:
+                if self.full_text and texts is not None:
                     row["text"] = texts[i]
                 rows.append(row)
             self._client.insert(self.collection, rows)
@@ -188,9 +188,9 @@ class MilvusStore:
 
     def remove(self, ids: np.ndarray) -> None:
         """Delete rows by id; unknown ids are ignored."""
-        ids = [int(i) for i in np.asarray(ids, dtype=np.int64).reshape(-1)]
-        if ids:
-            self._client.delete(self.collection, ids=ids)
+        keys = [int(i) for i in np.asarray(ids, dtype=np.int64).reshape(-1)]
+        if keys:
+            self._client.delete(self.collection, ids=keys)
             self._client.flush(self.collection)
 
     def search(
