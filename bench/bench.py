@@ -9,7 +9,7 @@ Measures (warm = model and index loaded, one warm-up pass done):
   ``Pipeline.ask`` over every gold question, p50/p95/p99 per repetition, medians reported;
 * batch throughput: the ``qa ask --jsonl`` loop in-process (parse line, ask, serialize);
 * cold start of ``qa ask`` as a subprocess (process start -> answer printed), index present,
-  OS page cache warm; median of 5;
+  OS page cache warm; median of 5 (``bench.cold``);
 * peak RSS (ru_maxrss) of this process and of the subprocess.
 
 Writes ``<out>/bench.json`` and ``<out>/bench.md`` and prints PASS/MISS per goal.
@@ -24,11 +24,11 @@ import os
 import platform
 import shutil
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
+from bench.cold import bench_cold
 from bench.util import maxrss_mb, median_summary, rss_mb, summarize, time_each, verdict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,6 +39,7 @@ GOALS = {  # metric key -> (goal, unit, label)
     "cold_ask_s": (3.0, "s", "cold `qa ask` (subprocess)"),
     "build_s": (60.0, "s", "index build (fresh dir)"),
 }
+COLD_QUESTION = "我在四会开个小公司，能申请多少创业担保贷款？"
 
 
 def gold_questions() -> list[dict]:
@@ -95,155 +96,77 @@ def bench_build(out: Path, embedder, reps: int) -> tuple[dict, Path]:
 
 
 def bench_warm(pipeline, questions: list[dict], reps: int) -> dict:
-    from qa.config import RetrievalSettings
-
-    SEARCH_K = RetrievalSettings().search_k
-    from qa.cli import answer_json
-
+    k = pipeline.config.retrieval.search_k  # what the composer asks for
     qs = [q["question"] for q in questions]
     # Warm-up pass: jieba dictionaries, first-call allocations, caches.
     for q in qs:
         pipeline.ask(q)
-    search_runs, answer_runs, batch_qps, answer_meta = [], [], [], []
-    search_cpu_runs, answer_cpu_runs = [], []
+    runs: dict[str, list] = {}
     lines = [
         json.dumps({"id": q["id"], "question": q["question"]}, ensure_ascii=False)
         for q in questions
     ]
     for r in range(reps):
-        cpu: list[float] = []
-        search_runs.append(
-            summarize(time_each(lambda q: pipeline.search(q, k=SEARCH_K), qs, cpu))
-        )
-        search_cpu_runs.append(summarize(cpu))
-        metas, cpu = [], []
-
-        def ask(q, metas=metas):
-            metas.append(pipeline.ask(q).meta["latency_ms"])
-
-        answer_runs.append(summarize(time_each(ask, qs, cpu)))
-        answer_cpu_runs.append(summarize(cpu))
-        answer_meta.append(summarize(metas))
-        # The `qa ask --jsonl` loop of qa.cli._ask_batch, in-process, output to a buffer.
-        sink = io.StringIO()
-        t0 = time.perf_counter()
-        for line in lines:
-            item = json.loads(line)
-            ans = pipeline.ask(item["question"], region=item.get("region"))
-            sink.write(
-                json.dumps(answer_json(ans, id_=item["id"]), ensure_ascii=False) + "\n"
-            )
-        batch_qps.append(len(lines) / (time.perf_counter() - t0))
+        for key, value in _warm_rep(pipeline, qs, k).items():
+            runs.setdefault(key, []).append(value)
+        runs.setdefault("batch_qps", []).append(_batch_qps(pipeline, lines))
         print(
-            f"  rep {r + 1}/{reps}: search p95 {search_runs[-1]['p95']:.1f} ms, answer p95 "
-            f"{answer_runs[-1]['p95']:.1f} ms, batch {batch_qps[-1]:.1f} q/s",
+            f"  rep {r + 1}/{reps}: search p95 {runs['search'][-1]['p95']:.1f} ms, answer p95 "
+            f"{runs['answer'][-1]['p95']:.1f} ms, batch {runs['batch_qps'][-1]:.1f} q/s",
             flush=True,
         )
     return {
         "questions": len(qs),
-        "k": SEARCH_K,
-        "search_ms": median_summary(search_runs),
-        "answer_ms": median_summary(answer_runs),
-        "answer_meta_latency_ms": median_summary(answer_meta),
-        "search_cpu_ms": median_summary(search_cpu_runs),
-        "answer_cpu_ms": median_summary(answer_cpu_runs),
-        "search_runs": search_runs,
-        "answer_runs": answer_runs,
-        "batch_qps_each": [round(x, 2) for x in batch_qps],
-        "batch_qps_median": round(statistics.median(batch_qps), 2),
+        "k": k,
+        "search_ms": median_summary(runs["search"]),
+        "answer_ms": median_summary(runs["answer"]),
+        "answer_meta_latency_ms": median_summary(runs["answer_meta"]),
+        "search_cpu_ms": median_summary(runs["search_cpu"]),
+        "answer_cpu_ms": median_summary(runs["answer_cpu"]),
+        "search_runs": runs["search"],
+        "answer_runs": runs["answer"],
+        "batch_qps_each": [round(x, 2) for x in runs["batch_qps"]],
+        "batch_qps_median": round(statistics.median(runs["batch_qps"]), 2),
     }
 
 
-def _qa_command() -> list[str]:
-    script = Path(sys.executable).with_name("qa")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "qa"]
-
-
-# A small launcher forks the command and reports its rusage: a child forked directly from
-# this (large) process would inherit our RSS high-water mark in ru_maxrss.
-_LAUNCHER = (
-    "import os, sys\n"
-    "pid = os.fork()\n"
-    "if pid == 0:\n"
-    "    os.execvp(sys.argv[2], sys.argv[2:])\n"
-    "_, st, ru = os.wait4(pid, 0)\n"
-    "open(sys.argv[1], 'w').write('%d %f %d' % (ru.ru_maxrss, ru.ru_utime + ru.ru_stime, os.waitstatus_to_exitcode(st)))\n"
-    "sys.exit(os.waitstatus_to_exitcode(st))\n"
-)
-
-
-def bench_cold(index_dir: Path, question: str, reps: int, out_dir: Path) -> dict:
-    """``qa ask`` as a fresh process: wall time to the printed answer, and its peak RSS."""
-    env = dict(
-        os.environ, QA_ON_STALE="fail", HF_HUB_OFFLINE="1", PYTHONDONTWRITEBYTECODE="1"
-    )
-    cmd = _qa_command() + ["--index-dir", str(index_dir), "ask", question]
-    first_line, exit_s, rss, cpu_s = [], [], [], []
-    for i in range(reps):
-        usage_file = Path(out_dir) / "cold-rusage.txt"
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(
-            [sys.executable, "-S", "-c", _LAUNCHER, str(usage_file), *cmd],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=env,
-            cwd=ROOT,
-        )
-        first = proc.stdout.readline()
-        t_first = time.perf_counter() - t0
-        rest, err = proc.communicate()
-        t_exit = time.perf_counter() - t0
-        if proc.returncode not in (0, 2) or not first:
-            raise RuntimeError(
-                f"qa ask failed ({proc.returncode}): {err.decode(errors='replace')[-500:]}"
-            )
-        maxrss_kib, cpu, _ = usage_file.read_text().split()
-        first_line.append(t_first)
-        exit_s.append(t_exit)
-        rss.append(int(maxrss_kib) / 1024)
-        cpu_s.append(float(cpu))
-        print(
-            f"  cold {i + 1}/{reps}: answer printed after {t_first:.2f} s, exit {t_exit:.2f} s, "
-            f"peak RSS {rss[-1]:.0f} MiB",
-            flush=True,
-        )
-        del rest
-    stages = []
-    for _ in range(min(3, reps)):
-        probe = subprocess.run(
-            [sys.executable, "-m", "bench.cold_probe", str(index_dir), question],
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=ROOT,
-            check=True,
-        )
-        stages.append(json.loads(probe.stdout.strip().splitlines()[-1]))
-    stage_median = {
-        k: (
-            round(statistics.median(s[k] for s in stages), 3)
-            if not isinstance(v, bool)
-            else v
-        )
-        for k, v in stages[0].items()
+def _warm_rep(pipeline, qs: list[str], k: int) -> dict:
+    """One repetition: summaries of search and ask wall/CPU times and of
+    ``Answer.latency_ms``."""
+    cpu: list[float] = []
+    out = {
+        "search": summarize(time_each(lambda q: pipeline.search(q, k=k), qs, cpu)),
+        "search_cpu": summarize(cpu),
     }
-    print(f"  cold stages (s since start, median): {stage_median}", flush=True)
-    return {
-        "command": " ".join(cmd[:1] + ["--index-dir", "<index>", "ask", "<question>"]),
-        "cpu_s_median": round(statistics.median(cpu_s), 3),
-        "stages_s_since_start": stage_median,
-        "question": question,
-        "first_output_s_each": [round(x, 3) for x in first_line],
-        "first_output_s_median": round(statistics.median(first_line), 3),
-        "exit_s_median": round(statistics.median(exit_s), 3),
-        "peak_rss_mib_median": round(statistics.median(rss), 1),
-        "note": "index present, QA_ON_STALE=fail, OS page cache warm (files read before); times include "
-        "a ~20 ms launcher (python -S) that reports the child's own rusage",
-    }
+    metas: list[float] = []
+    cpu = []
+
+    def ask(q):
+        metas.append(pipeline.ask(q).latency_ms)
+
+    out["answer"] = summarize(time_each(ask, qs, cpu))
+    out["answer_cpu"] = summarize(cpu)
+    out["answer_meta"] = summarize(metas)
+    return out
+
+
+def _batch_qps(pipeline, lines: list[str]) -> float:
+    """The `qa ask --jsonl` loop of qa.cli._ask_batch, in-process, output to a buffer."""
+    from qa.cli import answer_line
+
+    sink = io.StringIO()
+    t0 = time.perf_counter()
+    for line in lines:
+        item = json.loads(line)
+        ans = pipeline.ask(item["question"], region=item.get("region"))
+        sink.write(
+            json.dumps(answer_line(ans, id_=item["id"]), ensure_ascii=False) + "\n"
+        )
+    return len(lines) / (time.perf_counter() - t0)
 
 
 def render_md(res: dict) -> str:
-    w, b, c = res["warm"], res["build"], res["cold"]
+    w, b = res["warm"], res["build"]
     lines = [
         "# policy-qa benchmark (real corpus, default model)",
         "",
@@ -256,14 +179,8 @@ def render_md(res: dict) -> str:
         "|---|---:|---:|---:|---:|---:|",
     ]
     for name, key in (
-        ("search (k=8), ms", "search_ms"),
+        (f"search (k={w['k']}), ms", "search_ms"),
         ("answer (`ask`), ms", "answer_ms"),
-    ):
-        s = w[key]
-        lines.append(
-            f"| {name} | {s['p50']:.1f} | {s['p95']:.1f} | {s['p99']:.1f} | {s['mean']:.1f} | {s['max']:.1f} |"
-        )
-    for name, key in (
         ("search, CPU ms of this process", "search_cpu_ms"),
         ("answer, CPU ms of this process", "answer_cpu_ms"),
     ):
@@ -271,7 +188,14 @@ def render_md(res: dict) -> str:
         lines.append(
             f"| {name} | {s['p50']:.1f} | {s['p95']:.1f} | {s['p99']:.1f} | {s['mean']:.1f} | {s['max']:.1f} |"
         )
-    lines += [
+    lines += _value_rows(res) + ["", "## Goals", ""]
+    lines += [f"- {g}" for g in res["goals"]]
+    return "\n".join(lines) + "\n"
+
+
+def _value_rows(res: dict) -> list[str]:
+    w, b, c = res["warm"], res["build"], res["cold"]
+    return [
         "",
         "| metric | value |",
         "|---|---:|",
@@ -291,15 +215,10 @@ def render_md(res: dict) -> str:
         f"| peak RSS, benchmark process (ru_maxrss) | {res['rss']['peak_mib']:.0f} MiB |",
         f"| RSS after loading pipeline / after warm runs | {res['rss']['after_load_mib']:.0f} / {res['rss']['after_warm_mib']:.0f} MiB |",
         f"| peak RSS, `qa ask` subprocess | {c['peak_rss_mib_median']:.0f} MiB |",
-        "",
-        "## Goals",
-        "",
     ]
-    lines += [f"- {g}" for g in res["goals"]]
-    return "\n".join(lines) + "\n"
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument(
         "--reps", type=int, default=5, help="repetitions of the warm runs (default 5)"
@@ -311,20 +230,27 @@ def main(argv: list[str] | None = None) -> int:
         "--cold-reps", type=int, default=5, help="cold subprocess runs (default 5)"
     )
     ap.add_argument("--out", default=str(ROOT / "bench" / "out"))
-    args = ap.parse_args(argv)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    return ap
 
+
+def _goals(values: dict) -> list[str]:
+    return [
+        f"{label} ≤ {goal:g} {unit}: {verdict(values[key], goal)}"
+        for key, (goal, unit, label) in GOALS.items()
+    ]
+
+
+def measure(args, out: Path) -> dict:
+    """Every measurement of the real-corpus benchmark, as one result dict."""
     from qa.config import Config
     from qa.embedding import load_embedder
     from qa.index.stores.faiss import set_threads
     from qa.pipeline import Pipeline
 
     config = Config()
-    set_threads(config.threads)
+    set_threads(config.index.threads)
     t0 = time.perf_counter()
-    embedder = load_embedder(config.model_name, threads=config.threads)
+    embedder = load_embedder(config.model_name, threads=config.index.threads)
     model_load = time.perf_counter() - t0
     print(f"model {embedder.name} loaded in {model_load:.2f} s", flush=True)
     print("index build:", flush=True)
@@ -340,23 +266,8 @@ def main(argv: list[str] | None = None) -> int:
     warm = bench_warm(pipeline, questions, max(1, args.reps))
     after_warm = rss_mb()
     print("cold start:", flush=True)
-    cold = bench_cold(
-        index_dir,
-        "我在四会开个小公司，能申请多少创业担保贷款？",
-        max(1, args.cold_reps),
-        out,
-    )
-    values = {
-        "answer_p95_ms": warm["answer_ms"]["p95"],
-        "search_p95_ms": warm["search_ms"]["p95"],
-        "cold_ask_s": cold["first_output_s_median"],
-        "build_s": build["seconds_median"],
-    }
-    goals = [
-        f"{label} ≤ {goal:g} {unit}: {verdict(values[key], goal)}"
-        for key, (goal, unit, label) in GOALS.items()
-    ]
-    res = {
+    cold = bench_cold(index_dir, COLD_QUESTION, max(1, args.cold_reps), out)
+    return {
         "model": embedder.name,
         "reps": args.reps,
         "machine": _machine(),
@@ -371,9 +282,23 @@ def main(argv: list[str] | None = None) -> int:
             "after_warm_mib": round(after_warm, 1),
             "note": "peak includes the index builds (model inference) in this process",
         },
-        "values": values,
-        "goals": goals,
     }
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    res = measure(args, out)
+    warm, cold, build = res["warm"], res["cold"], res["build"]
+    res["values"] = {
+        "answer_p95_ms": warm["answer_ms"]["p95"],
+        "search_p95_ms": warm["search_ms"]["p95"],
+        "cold_ask_s": cold["first_output_s_median"],
+        "build_s": build["seconds_median"],
+    }
+    res["goals"] = _goals(res["values"])
     (out / "bench.json").write_text(json.dumps(res, ensure_ascii=False, indent=1))
     md = render_md(res)
     (out / "bench.md").write_text(md, encoding="utf-8")

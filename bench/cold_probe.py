@@ -34,7 +34,7 @@ def main() -> int:
     from qa.embedding import load_embedder
 
     config = Config.of(index_dir=index_dir, on_stale="fail")
-    embedder = load_embedder(config.model_name, threads=config.threads)
+    embedder = load_embedder(config.model_name, threads=config.index.threads)
     mark("load_embedder")
     p = Pipeline.load(config, embedder=embedder)
     mark("load_pipeline_rest")

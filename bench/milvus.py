@@ -70,9 +70,7 @@ def milvus_only(ctx, n: int, args) -> dict:
     ref = NumpyStore(vecs.shape[1])
     ref.add(np.arange(n), vecs, groups)
     chains = city_chains(ctx, set(groups), len(ctx.questions))
-    ex = [
-        ref.search(ctx.qvecs[i : i + 1], K)[1][0] for i in range(len(ctx.questions))
-    ]
+    ex = [ref.search(ctx.qvecs[i : i + 1], K)[1][0] for i in range(len(ctx.questions))]
     exf = [
         ref.search(ctx.qvecs[i : i + 1], K, groups=chains[i])[1][0]
         for i in range(len(ctx.questions))

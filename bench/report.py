@@ -25,6 +25,25 @@ def _fmt(x, nd=2):
 
 def render(data: dict) -> str:
     sizes = sorted(data["sizes"].values(), key=lambda r: r["n"])
+    L = _intro(data)
+    for section in (
+        _build_table,
+        _search_table,
+        _sweep_table,
+        _answer_table,
+        _sub_notes,
+        _milvus_table,
+    ):
+        L += section(sizes)
+    L += _token_note(data)
+    L += ["", "## Goals", ""] + [f"- {g}" for g in goals(data)]
+    L += ["", "## Complexity", "", complexity(sizes)]
+    if data.get("notes"):
+        L += ["", "## Notes", ""] + [f"- {x}" for x in data["notes"]]
+    return "\n".join(L) + "\n"
+
+
+def _intro(data: dict) -> list[str]:
     L = [
         "# Scale benchmark (synthetic national corpus)",
         "",
@@ -40,6 +59,11 @@ def render(data: dict) -> str:
         f"Machine: {data.get('machine', {})}",
         "",
     ]
+    return L
+
+
+def _build_table(sizes: list[dict]) -> list[str]:
+    L: list[str] = []
     L += [
         "## Build and memory",
         "",
@@ -52,6 +76,11 @@ def render(data: dict) -> str:
             f"{r['hnsw_build_s']} | {r['hnsw_rss_mib']} | {_fmt(r.get('sub_build_s'))} | {r['bm25_build_s']} | "
             f"{r['bm25_rss_mib']} | {r['vectors_mib']} |"
         )
+    return L
+
+
+def _search_table(sizes: list[dict]) -> list[str]:
+    L: list[str] = []
     L += [
         "",
         "## Search latency (ms, single query, k=10) and recall@10 vs exact",
@@ -71,6 +100,11 @@ def render(data: dict) -> str:
             f"{_fmt(s.get('ms', {}).get('p95'))} | {_fmt(s.get('recall'))} | "
             f"{r['bm25_query_ms']['p50']} | {r['bm25_query_ms']['p95']} |"
         )
+    return L
+
+
+def _sweep_table(sizes: list[dict]) -> list[str]:
+    L: list[str] = []
     L += [
         "",
         "### HNSW efSearch sweep (unfiltered p95 ms / recall@10 [clause-level recall] ; ID-selector filtered p95 / recall)",
@@ -94,6 +128,11 @@ def render(data: dict) -> str:
                 f"{g['filtered_ms']['p95']} / {g['filtered_recall']}"
             )
         L.append(f"| {r['n']:,} | " + " | ".join(cells) + " |")
+    return L
+
+
+def _answer_table(sizes: list[dict]) -> list[str]:
+    L: list[str] = []
     ans = [r for r in sizes if r.get("answer")]
     if ans:
         L += [
@@ -110,6 +149,11 @@ def render(data: dict) -> str:
                     f"| {r['n']:,} | {name} | {a['questions']} | {a['ms']['p50']} | {a['ms']['p95']} | "
                     f"{a['ms']['p99']} | {a['cpu_ms']['p95']} | {st} |"
                 )
+    return L
+
+
+def _sub_notes(sizes: list[dict]) -> list[str]:
+    L: list[str] = []
     for r in sizes:
         sub = r.get("sub_filtered")
         if sub and sub.get("selector_same_queries_ms"):
@@ -120,6 +164,11 @@ def render(data: dict) -> str:
                 f"{sub['recall']} vs ID selector p95 {sub['selector_same_queries_ms']['p95']} ms recall "
                 f"{sub['selector_same_queries_recall']}.",
             ]
+    return L
+
+
+def _milvus_table(sizes: list[dict]) -> list[str]:
+    L: list[str] = []
     mil = [r for r in sizes if r.get("milvus")]
     if mil:
         L += [
@@ -135,6 +184,11 @@ def render(data: dict) -> str:
                     f"| {r['n']:,} | {kind} | {m['insert_and_index_s']} | {m['search_ms']['p50']} | "
                     f"{m['search_ms']['p95']} | {m['recall']} | {m['filtered_ms']['p95']} | {m['filtered_recall']} |"
                 )
+    return L
+
+
+def _token_note(data: dict) -> list[str]:
+    L: list[str] = []
     if data.get("token_check"):
         t = data["token_check"]
         L += [
@@ -143,11 +197,7 @@ def render(data: dict) -> str:
             f"{t['sample']} copies they equal jieba's output for {100 * t['exact_share']:.1f}%. jieba ran at "
             f"{t['jieba_chars_per_s']:,} chars/s here (avg {t['avg_chars']} chars/chunk).",
         ]
-    L += ["", "## Goals", ""] + [f"- {g}" for g in goals(data)]
-    L += ["", "## Complexity", "", complexity(sizes)]
-    if data.get("notes"):
-        L += ["", "## Notes", ""] + [f"- {x}" for x in data["notes"]]
-    return "\n".join(L) + "\n"
+    return L
 
 
 def goals(data: dict) -> list[str]:
@@ -231,8 +281,17 @@ def plot(data: dict, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     sizes = sorted(data["sizes"].values(), key=lambda r: r["n"])
-    ns = [r["n"] for r in sizes]
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4), dpi=80)
+    _latency_axes(a1, sizes)
+    _memory_axes(a2, sizes)
+    fig.suptitle("policy-qa scale (synthetic vectors for copies)", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=80)
+    plt.close(fig)
+
+
+def _latency_axes(a1, sizes: list[dict]) -> None:
+    ns = [r["n"] for r in sizes]
     series = {
         "flat p95": [r["flat_search_ms"]["p95"] for r in sizes],
         "flat+region p95": [r["flat_filtered_ms"]["p95"] for r in sizes],
@@ -269,6 +328,10 @@ def plot(data: dict, path: Path) -> None:
     )
     a1.legend(fontsize=7)
     a1.grid(True, which="both", alpha=0.3)
+
+
+def _memory_axes(a2, sizes: list[dict]) -> None:
+    ns = [r["n"] for r in sizes]
     mem = {
         "vectors (n·d·4)": [r["vectors_mib"] for r in sizes],
         "flat ΔRSS": [r["flat_rss_mib"] for r in sizes],
@@ -282,8 +345,3 @@ def plot(data: dict, path: Path) -> None:
     a2.set(xscale="log", yscale="log", xlabel="chunks", ylabel="MiB", title="memory")
     a2.legend(fontsize=7)
     a2.grid(True, which="both", alpha=0.3)
-    fig.suptitle("policy-qa scale (synthetic vectors for copies)", fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=80)
-    plt.close(fig)
-

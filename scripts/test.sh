@@ -11,4 +11,8 @@ if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "wenquanyi"; t
   fi
 fi
 export HF_HUB_OFFLINE=1 GRADIO_ANALYTICS_ENABLED=False
+# Lint, format and type checks on the package first (fast; fail early).
+.venv/bin/ruff check qa
+.venv/bin/ruff format --check qa
+.venv/bin/mypy qa
 exec .venv/bin/python -m pytest "$@"

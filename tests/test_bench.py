@@ -127,3 +127,99 @@ def test_synth_vectors_are_unit_and_close_to_their_source():
     assert np.array_equal(v[:5], real)
     cos = (v[5:] * real[source[5:]]).sum(1)
     assert (cos > 0.85).all() and (cos < 0.9999).all()
+
+
+def test_recall_counts_ids_and_tolerates_ties():
+    from bench.vectors import recall_at_k, source_recall
+
+    exact = [np.array([0, 1, 2, -1]), np.array([-1, -1])]
+    got = [np.array([0, 5, 2, -1]), np.array([3, -1])]
+    scores = [np.array([0.9, 0.8, 0.7, -np.inf]), np.array([-np.inf, -np.inf])]
+    got_scores = [np.array([0.9, 0.7, 0.7, -np.inf]), np.array([0.1, -np.inf])]
+    rec = recall_at_k(exact, got, scores, got_scores)
+    assert rec == {"recall": round(2 / 3, 4), "recall_tie_tolerant": 1.0}
+    source = np.array([0, 1, 2, 3, 4, 1])  # row 5 copies real row 1
+    assert source_recall(exact, got, source) == 1.0
+
+
+def test_sub_queries_restrict_to_a_few_cities_only_at_large_n():
+    from bench.vectors import sub_queries
+
+    chains = [("甲市", "A省", "全国"), ("乙市", "A省", "全国"), ("甲市", "A省", "全国")]
+    assert sub_queries(chains, 10_000, 1) == [0, 1, 2]
+    assert sub_queries(chains, 1_000_000, 1) == [0, 2]
+    assert sub_queries(chains, 1_000_000, 0) == [0, 1, 2]
+
+
+def test_scale_report_renders_one_measured_size():
+    from bench.report import render
+
+    ms = {"p50": 1.0, "p95": 2.0, "p99": 3.0}
+    point = {
+        "search_ms": ms,
+        "recall": 0.99,
+        "source_recall": 1.0,
+        "filtered_ms": ms,
+        "filtered_recall": 1.0,
+    }
+    size = {
+        "n": 100_000,
+        **{k: 1 for k in ("n_groups", "gen_s", "flat_build_s", "flat_rss_mib")},
+        **{k: 1 for k in ("hnsw_build_s", "hnsw_rss_mib", "vectors_mib")},
+        **{k: 1 for k in ("bm25_build_s", "bm25_rss_mib")},
+        "flat_search_ms": ms,
+        "flat_filtered_ms": ms,
+        "bm25_query_ms": ms,
+        "hnsw_ef_picked": 128,
+        "hnsw_grid": {"128": point},
+        "answer": {
+            "flat": {
+                "questions": 3,
+                "ms": ms,
+                "cpu_ms": ms,
+                "stages_p50_ms": {"embed_query": 0.5},
+            }
+        },
+    }
+    md = render({"sizes": {"100000": size}})
+    assert "| 100,000 | flat | 3 | 1.0 | 2.0 | 3.0 | 2.0 | embed_query 0.5 |" in md
+    assert "answer p95 at 10^5 chunks (flat) ≤ 150 ms: PASS" in md
+
+
+def test_answer_bench_uses_the_production_pipeline_constructor(docs, rows, gazetteer):
+    from types import SimpleNamespace
+
+    from bench.answer import synthetic_pipeline
+    from bench.synth import generate
+    from qa.config import Config
+    from qa.corpus.lexicon import Lexicon
+    from qa.embedding import load_embedder
+    from qa.index import embed_text
+    from qa.index.bm25 import BM25Index
+    from qa.index.stores.faiss import FaissStore
+    from qa.text import tokenize
+
+    config = Config.of(model="fake")
+    lexicon = Lexicon.load(config.corpus_dir)
+    embedder = load_embedder("fake")
+    sc = generate(docs, rows, 300, gazetteer, seed=0)
+    texts = [embed_text(c) for c in sc.chunks]
+    vecs = embedder.encode_document(texts)
+    store = FaissStore(vecs.shape[1], "flat")
+    store.add(np.arange(len(sc)), vecs, [c.region for c in sc.chunks])
+    bm25 = BM25Index.build([tokenize(t, user_dict=lexicon.user_dict) for t in texts])
+    ctx = SimpleNamespace(
+        pipeline=SimpleNamespace(config=config),
+        gazetteer=gazetteer,
+        embedder=embedder,
+        lexicon=lexicon,
+    )
+    bucket: dict = {}
+    p = synthetic_pipeline(ctx, sc, vecs, store, bm25, bucket)
+    ans = p.ask("创业担保贷款最高能贷多少？")
+    assert ans.question and ans.latency_ms > 0
+    assert {"embed_query", "vector_search", "bm25_scores"} <= set(bucket)
+    # the composer is wired as in production: the synthetic index's term statistics
+    assert p.composer.idf == p.retriever.stats.idf
+    assert p.composer.weight == p.retriever.stats.weight
+    assert p.composer.settings == config.answer
