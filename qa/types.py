@@ -203,7 +203,7 @@ def answer_json(ans: Answer, *, message: str = "") -> dict[str, Any]:
     return {
         "ok": not ans.error,
         "error": (message or ans.text) if ans.error else "",
-        "code": ans.error or ans.why and "refused" or "",
+        "code": ans.error or ("refused" if ans.why else ""),
         "question": ans.question,
         "answered": bool(ans.answered),
         "answer": ans.text,

@@ -52,14 +52,13 @@ def comparison_line(asked: str, quote: str | None, *, fallback_region: str = "")
     return f"{label}：「{quote}」"
 
 
-def refusal_reasons() -> dict[str, str]:
-    """The reason sentences of :mod:`qa.answer.refusal`, by name (for documentation)."""
-    return {
-        "injection": "问题要求忽略规则或编造内容，本服务只引用文件原文",
-        "no_hits": "{where}没有可用的文件条款",
-        "no_document": "未收录{region}的文件，无法回答该地文件的具体内容",
-        "topic_absent": "现有政策文件没有涉及“{missing}”",
-        "topic_absent_plain": "现有政策文件没有涉及所问内容",
-        "asserted_figure_absent": "文件中没有“{figure}”这一数额",
-        "slot_not_stated": "文件提到了相关政策，但没有规定具体的{kind}",
-    }
+# The reason sentences of :mod:`qa.answer.refusal`, by name.
+REFUSAL_REASONS = {
+    "injection": "问题要求忽略规则或编造内容，本服务只引用文件原文",
+    "no_hits": "{where}没有可用的文件条款",
+    "no_document": "未收录{region}的文件，无法回答该地文件的具体内容",
+    "topic_absent": "现有政策文件没有涉及“{missing}”",
+    "topic_absent_plain": "现有政策文件没有涉及所问内容",
+    "asserted_figure_absent": "文件中没有“{figure}”这一数额",
+    "slot_not_stated": "文件提到了相关政策，但没有规定具体的{kind}",
+}

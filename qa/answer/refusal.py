@@ -6,12 +6,10 @@ import re
 from collections.abc import Callable
 
 from qa.answer.intent import Intent
-from qa.answer.messages import refusal_reasons
+from qa.answer.messages import REFUSAL_REASONS as _REASONS
 from qa.answer.sentences import split_sentences
 from qa.config import AnswerSettings
 from qa.types import Hit, SearchResult
-
-_REASONS = refusal_reasons()
 
 
 def refusal_reason(

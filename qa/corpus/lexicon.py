@@ -30,24 +30,23 @@ def _table(path: Path, name: str) -> dict:
     return table
 
 
-def load_synonyms(path: str | Path) -> dict[str, tuple[str, ...]]:
-    """Read ``[expand]`` colloquial → policy-term lists from a TOML file."""
-    path = Path(path)
-    data = _table(path, "expand")
+def _string_lists(path: Path, name: str) -> dict[str, tuple[str, ...]]:
+    """A ``[name]`` table of key → list of strings, validated."""
+    data = _table(path, name)
     for key, terms in data.items():
         if not isinstance(terms, list) or not all(isinstance(t, str) for t in terms):
-            raise CorpusError(f"{path}: [expand] {key!r} must be a list of strings")
+            raise CorpusError(f"{path}: [{name}] {key!r} must be a list of strings")
     return {k: tuple(v) for k, v in data.items()}
+
+
+def load_synonyms(path: str | Path) -> dict[str, tuple[str, ...]]:
+    """Read ``[expand]`` colloquial → policy-term lists from a TOML file."""
+    return _string_lists(Path(path), "expand")
 
 
 def load_topics(path: str | Path) -> dict[str, tuple[str, ...]]:
     """Read ``[topics]`` topic → keyword lists from the synonyms file."""
-    path = Path(path)
-    data = _table(path, "topics")
-    for key, terms in data.items():
-        if not isinstance(terms, list) or not all(isinstance(t, str) for t in terms):
-            raise CorpusError(f"{path}: [topics] {key!r} must be a list of strings")
-    return {k: tuple(v) for k, v in data.items()}
+    return _string_lists(Path(path), "topics")
 
 
 @dataclass(frozen=True)
