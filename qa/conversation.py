@@ -51,26 +51,35 @@ def contextualize(
     history: list[dict[str, Any]],
     gazetteer: Gazetteer,
     region: str | None = None,
+    *,
+    max_chars: int = 500,
 ) -> tuple[str, str | None]:
     """Fold the previous user turn into an elliptical follow-up question.
 
     "那上海呢？" after "广州开店能贷多少？" searches "开店能贷多少？ 那上海呢？" (region 上海市);
     "需要什么条件？" after "浦东创业担保贷款…" keeps 浦东's region and topic.
 
+    A follow-up is judged on its own length: a previous question too long to have been
+    answered is skipped, and the context folded in is cut so the query stays within
+    ``max_chars``.
+
     Returns:
         (query to search, explicit region or None)
     """
     previous = [
-        message_text(m)
+        text
         for m in history
-        if m.get("role") == "user" and message_text(m).strip()
+        if m.get("role") == "user"
+        and (text := message_text(m).strip())
+        and len(text) <= max_chars
     ]
     if not previous or not is_followup(question):
         return question, region
     prev = previous[-1]
+    room = max(0, max_chars - len(question) - 1)
     if gazetteer.resolve(question):
         kept = prev
         for s, e, _ in reversed(gazetteer.mentions(prev)):
             kept = kept[:s] + kept[e:]
-        return f"{question} {kept}", region
-    return f"{prev} {question}", region
+        return f"{question} {kept[:room]}".strip(), region
+    return f"{prev[len(prev) - room :] if room else ''} {question}".strip(), region

@@ -28,7 +28,7 @@ from qa.embedding import Embedder, load_embedder
 from qa.errors import IndexError_, QueryError
 from qa.index import LoadedIndex, build_index, load_index, read_manifest, staleness
 from qa.retrieval import Retriever
-from qa.retrieval.query import check_query
+from qa.retrieval.query import check_history, check_query, check_region
 from qa.types import Answer, Chunk, Document, SearchResult
 
 
@@ -170,15 +170,15 @@ class Pipeline:
 
         Bad input is returned as an :class:`AskState` with ``error``, not raised.
         """
+        max_chars = self.config.retrieval.max_query_chars
         try:
-            question = check_query(
-                question, max_chars=self.config.retrieval.max_query_chars
-            )
+            context = check_history(history)
+            region = check_region(region)
+            question = check_query(question, max_chars=max_chars)
             parts = []
-            context = list(history or [])
             for part in question_parts(question):
                 query, part_region = contextualize(
-                    part, context, self.retriever.gazetteer, region
+                    part, context, self.retriever.gazetteer, region, max_chars=max_chars
                 )
                 k = self.config.retrieval.search_k
                 result = self.search(query, region=part_region, k=k)
@@ -186,7 +186,7 @@ class Pipeline:
                 context.append({"role": "user", "content": part})
             return AskState(question, tuple(parts))
         except QueryError as exc:
-            shown = question[:200] if isinstance(question, str) else ""
+            shown = _shown(question)
             return AskState(shown, error=str(exc))
 
     def compose(self, state: AskState) -> Answer:
@@ -216,6 +216,11 @@ class Pipeline:
 
             answer = rephrase(self.llm, answer, part.result)
         return answer
+
+
+def _shown(question: object) -> str:
+    """The start of a rejected question, as echoed back (never a non-string)."""
+    return question[:200] if isinstance(question, str) else ""
 
 
 def _set_faiss_threads(n: int) -> None:

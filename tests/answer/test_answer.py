@@ -250,3 +250,19 @@ def test_own_document_silent_then_national_rule_is_quoted(real_pipeline):
     ans = real_pipeline.ask("上海创业担保贷款借款人遇到困难能展期吗？")
     assert ans.answered and ans.text.startswith("上海市文件未规定此项；全国文件规定：")
     assert "不超过1年" in ans.citations[0].quote
+
+
+def test_contextualize_keeps_the_query_within_the_limit():
+    g = load_default()
+    prev = "广州创业担保贷款" + "怎么申请" * 200
+    query, _ = contextualize(
+        "需要什么条件？", [{"role": "user", "content": prev}], g, max_chars=100
+    )
+    assert (
+        query == "需要什么条件？"
+    )  # the too-long previous question was never answered
+    prev = prev[:90]
+    query, _ = contextualize(
+        "需要什么条件？", [{"role": "user", "content": prev}], g, max_chars=100
+    )
+    assert len(query) <= 100 and query.endswith("需要什么条件？")

@@ -107,3 +107,52 @@ def test_appendix_restatements_are_not_returned(real_pipeline):
     assert (
         sum("妈妈岗" in t for t in texts) == 1
     )  # the body clause once, not again from the table
+
+
+def test_history_and_region_are_bounded_before_any_work():
+    from qa.retrieval.query import (
+        MAX_HISTORY_CHARS,
+        MAX_HISTORY_MESSAGES,
+        check_history,
+        check_region,
+    )
+
+    assert check_history(None) == []
+    parts = [{"role": "user", "content": [{"type": "text", "text": "广州能贷多少？"}]}]
+    assert check_history(parts) == [{"role": "user", "content": "广州能贷多少？"}]
+    with pytest.raises(QueryError, match="太长"):
+        check_history([{"role": "user", "content": "创" * (MAX_HISTORY_CHARS + 1)}])
+    with pytest.raises(QueryError, match="太长"):
+        check_history([{"role": "user", "content": "问"}] * (MAX_HISTORY_MESSAGES + 1))
+    for bad in ("历史", {"role": "user"}, [5], [{"role": "boss", "content": "x"}]):
+        with pytest.raises(QueryError, match="对话历史"):
+            check_history(bad)
+    assert check_region("  广州 ") == "广州"
+    assert check_region("") is None
+    for bad in (5, ["广州"], "广" * 1000):
+        with pytest.raises(QueryError, match="地区"):
+            check_region(bad)
+
+
+def test_huge_history_is_refused_fast_through_ask(real_pipeline):
+    import time
+
+    t0 = time.perf_counter()
+    history = [{"role": "user", "content": "创业担保贷款" * 200_000}]
+    answer = real_pipeline.ask("那上海呢？", history=history)
+    assert time.perf_counter() - t0 < 1.0
+    assert not answer.answered and answer.error == "bad_input"
+    assert "对话历史太长" in answer.text
+    answer = real_pipeline.ask("能贷多少？", region=["广州"])
+    assert answer.error == "bad_input" and "地区" in answer.text
+
+
+def test_a_short_followup_after_a_long_question_is_judged_on_itself(real_pipeline):
+    long_q = "我想了解一下" + "创业担保贷款的政策，" * 60  # rejected: too long
+    assert len(long_q) > MAX_QUERY_CHARS
+    near_limit = "广州创业担保贷款" + "的具体情况" * 95  # valid, near the limit
+    for prev in (long_q, near_limit[:MAX_QUERY_CHARS]):
+        history = [{"role": "user", "content": prev}]
+        answer = real_pipeline.ask("那上海呢？", history=history)
+        assert answer.error != "bad_input", answer.text
+        assert "太长" not in answer.text
