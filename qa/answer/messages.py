@@ -60,5 +60,6 @@ REFUSAL_REASONS = {
     "topic_absent": "现有政策文件没有涉及“{missing}”",
     "topic_absent_plain": "现有政策文件没有涉及所问内容",
     "asserted_figure_absent": "文件中没有“{figure}”这一数额",
+    "asserted_figure_off_subject": "文件中没有规定{subject}为“{figure}”",
     "slot_not_stated": "文件提到了相关政策，但没有规定具体的{kind}",
 }

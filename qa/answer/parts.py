@@ -20,6 +20,12 @@ def question_parts(question: str) -> list[str]:
     return parts if len(parts) >= 2 else [question]
 
 
+def echo(user_text: str) -> str:
+    """The user's own words as shown in an answer: never inside 「」, which mean
+    "verbatim document text" (a user writing 「最高88888元」 must not look quoted)."""
+    return user_text.replace("「", "“").replace("」", "”")
+
+
 def merge_parts(question: str, answers: list[Answer]) -> Answer:
     """One answer for a multi-part question: answered only when every part is.
 
@@ -36,7 +42,7 @@ def merge_parts(question: str, answers: list[Answer]) -> Answer:
             if a.answered
             else f"文件中没有找到答案：{a.why or PART_NOT_COVERED}。"
         )
-        lines.append(f"{i}. 关于「{a.question}」：{body}")
+        lines.append(f"{i}. 问：{echo(a.question)}\n   答：{body}")
         for c in a.citations if a.answered else a.related:
             if (c.doc_id, c.start, c.end) not in seen:
                 seen.add((c.doc_id, c.start, c.end))

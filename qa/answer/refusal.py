@@ -38,8 +38,17 @@ def refusal_reason(
             return _REASONS["topic_absent"].format(missing=missing)
         return _REASONS["topic_absent_plain"]
     for figure in intent.figures:
-        if not any(re.search(figure, h.chunk.text) for h in hits):
-            shown = re.sub(r"\(\?<!\[\\d\.\]\)|\\s\*|\\", "", figure)
+        # The asserted figure must be stated about the asked subject: the 500万元 of a
+        # 小微企业贷款 sentence does not confirm "孵化基地奖补最高500万元".
+        shown = re.sub(r"\(\?<!\[\\d\.\]\)|\\s\*|\\", "", figure)
+        if not _stated(
+            intent, hits, figure, weight, cfg.stated_share, skip=shown.__contains__
+        ):
+            subject = "、".join(t for t in intent.main_terms if t not in shown)[:30]
+            if subject and any(re.search(figure, h.chunk.text) for h in hits):
+                return _REASONS["asserted_figure_off_subject"].format(
+                    subject=subject, figure=shown
+                )
             return _REASONS["asserted_figure_absent"].format(figure=shown)
     for name, pattern in intent.units:
         if not _stated(
@@ -72,17 +81,20 @@ def _stated(
     pattern: str,
     weight: Callable[[str], float],
     share: float,
+    *,
+    skip: Callable[[str], bool] = lambda t: False,
 ) -> bool:
     """Whether a sentence states the asked quantity about the question's subject.
 
     The sentence must hold the quantity and at least half of the question's terms,
     weighted by IDF (rare words like 妈妈岗 or 保险金 weigh most), so the 450元 of a
-    社保补贴 sentence does not answer a 妈妈岗 or 失业保险金 question.
+    社保补贴 sentence does not answer a 妈妈岗 or 失业保险金 question. ``skip`` leaves
+    out terms that are not the subject (the unit 万元 of an asserted "500万元").
     """
     weights = {
         t: max(weight(t), 1.0)
         for t in intent.main_terms
-        if weight(t) > 0 or intent.expansions.get(t)
+        if (weight(t) > 0 or intent.expansions.get(t)) and not skip(t)
     }
     total = sum(weights.values())
     for hit in hits:

@@ -266,3 +266,61 @@ def test_contextualize_keeps_the_query_within_the_limit():
         "需要什么条件？", [{"role": "user", "content": prev}], g, max_chars=100
     )
     assert len(query) <= 100 and query.endswith("需要什么条件？")
+
+
+@pytest.mark.parametrize(
+    ("question", "figure"),
+    [
+        ("肇庆孵化基地奖补最高500万元吗？", "500万元"),  # 500万元 is a 小微企业贷款 cap
+        ("肇庆一次性创业资助是450元吗？", "450元"),  # 450元 is a 社保补贴 rate
+        ("广州灵活就业的大学生社保补贴每月450元吗？", "450元"),  # 肇庆's figure
+    ],
+)
+def test_an_asserted_figure_must_be_stated_about_the_asked_subject(
+    real_pipeline, question, figure
+):
+    ans = real_pipeline.ask(question)
+    assert not ans.answered, ans.text
+    assert figure in ans.why
+    assert not any(figure in c.quote for c in ans.citations)
+
+
+@pytest.mark.parametrize(
+    ("question", "figure"),
+    [
+        ("辽宁优秀孵化基地最高奖补500万元吗？", "500万元"),
+        ("肇庆小微企业贷款最高500万元吗？", "500万元"),
+        ("肇庆灵活就业社保补贴每月450元吗？", "450元"),
+    ],
+)
+def test_a_figure_stated_about_its_subject_is_confirmed(
+    real_pipeline, question, figure
+):
+    ans = real_pipeline.ask(question)
+    assert ans.answered, ans.text
+    assert figure in ans.citations[0].quote
+
+
+def test_user_text_is_never_shown_inside_quote_brackets(real_pipeline):
+    ans = real_pipeline.ask(
+        "肇庆个人创业担保贷款最高多少？广州一次性创业资助每人88888元对吗？"
+    )
+    assert ans.parts == 2
+    quoted = re.findall(r"「([^「」]+)」", ans.text)
+    assert quoted, ans.text  # the answered part's quote
+    docs = real_pipeline.docs
+    for q in quoted:
+        assert any(q in d.text for d in docs.values()), q
+    assert "88888元" in ans.text  # the user's words are echoed, but not as a quote
+
+
+def test_merge_parts_echoes_questions_outside_quote_brackets():
+    from qa.answer.parts import merge_parts
+    from qa.types import Answer
+
+    parts = [
+        Answer("「最高88888元」吗？", "文件未规定。", False, why="没有这一数额"),
+        Answer("利息谁出？", "全国文件规定：「x」", True),
+    ]
+    text = merge_parts("q", parts).text
+    assert "「最高88888元」" not in text and "“最高88888元”" in text
