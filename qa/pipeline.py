@@ -20,7 +20,7 @@ from qa.answer.intent import analyze
 from qa.answer.messages import INJECTION_NOTICE
 from qa.answer.parts import merge_parts, question_parts
 from qa.config import Config
-from qa.conversation import contextualize
+from qa.conversation import contextualize, last_quotes
 from qa.corpus import load_checked
 from qa.corpus.gazetteer import Gazetteer
 from qa.corpus.lexicon import Lexicon
@@ -29,7 +29,7 @@ from qa.errors import IndexError_, QueryError
 from qa.index import LoadedIndex, build_index, load_index, read_manifest, staleness
 from qa.retrieval import Retriever
 from qa.retrieval.query import check_history, check_query, check_region
-from qa.types import Answer, Chunk, Document, SearchResult
+from qa.types import Answer, Chunk, Document, Hit, SearchResult
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,8 @@ class PartState:
     question: str
     query: str
     result: SearchResult
+    # Quotes of the conversation's last answer, when this part leans on it.
+    previous: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -176,13 +178,15 @@ class Pipeline:
             region = check_region(region)
             question = check_query(question, max_chars=max_chars)
             parts = []
+            previous = last_quotes(context)
             for part in question_parts(question):
                 query, part_region = contextualize(
                     part, context, self.retriever.gazetteer, region, max_chars=max_chars
                 )
                 k = self.config.retrieval.search_k
                 result = self.search(query, region=part_region, k=k)
-                parts.append(PartState(part, query, result))
+                leans = previous if query != part else ()
+                parts.append(PartState(part, query, result, leans))
                 context.append({"role": "user", "content": part})
             return AskState(question, tuple(parts))
         except QueryError as exc:
@@ -200,6 +204,25 @@ class Pipeline:
             answer = merge_parts(state.question, answers)
         return replace(answer, query=" | ".join(p.query for p in state.parts))
 
+    def _cited_hits(
+        self, quotes: tuple[str, ...], result: SearchResult
+    ) -> tuple[Hit, ...]:
+        """The clauses holding the quotes of the last answer, as hits in this scope."""
+        hits: list[Hit] = []
+        for quote in quotes:
+            for doc in self.docs.values():
+                at = doc.text.find(quote)
+                if at < 0:
+                    continue
+                chunk = next(
+                    (c for c in self.chunks_of(doc.id) if c.start <= at < c.end), None
+                )
+                if chunk and all(h.chunk.id != chunk.id for h in hits):
+                    role = result.scopes[0].role(chunk.region)
+                    hits.append(Hit(chunk, 1.0, len(hits) + 1, role))
+                break
+        return tuple(hits)
+
     def _compose_part(self, part: PartState) -> Answer:
         intent = analyze(
             part.question,
@@ -208,7 +231,8 @@ class Pipeline:
             synonyms=self.retriever.lexicon.synonyms,
             expanded=part.result.expanded,
         )
-        answer = self.composer.compose(part.question, part.result, intent)
+        prior = self._cited_hits(part.previous, part.result)
+        answer = self.composer.compose(part.question, part.result, intent, prior=prior)
         if intent.injection:
             answer = with_notice(answer, INJECTION_NOTICE)
         if self.llm is not None and answer.answered:

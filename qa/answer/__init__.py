@@ -13,12 +13,18 @@ pipeline that calls it; term statistics and settings are handed in.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
 from qa.answer import kinds
 from qa.answer.intent import Intent
-from qa.answer.messages import NOT_VERBATIM, NOTHING_IN_REGIONS, refusal_text
+from qa.answer.messages import (
+    NOT_VERBATIM,
+    NOTHING_IN_REGIONS,
+    REFUSAL_REASONS,
+    REGION_UNSTATED,
+    refusal_text,
+)
 from qa.answer.refusal import refusal_reason
 from qa.answer.sentences import (
     Sentence,
@@ -52,11 +58,12 @@ class Composer:
 
     def cite(self, hit: Hit, start: int, end: int) -> Citation | None:
         """A citation for ``doc.text[start:end]``, or None when it is not verbatim."""
-        doc = self.docs.get(hit.chunk.doc_id)
-        if doc is None or not (hit.chunk.start <= start < end <= hit.chunk.end):
+        doc, chunk = self.docs.get(hit.chunk.doc_id), hit.chunk
+        note = (start, end) == chunk.departments_span and start < end
+        if doc is None or not (note or chunk.start <= start < end <= chunk.end):
             return None
         quote = doc.text[start:end]
-        if quote != hit.chunk.text[start - hit.chunk.start : end - hit.chunk.start]:
+        if not note and quote != chunk.text[start - chunk.start : end - chunk.start]:
             return None
         return Citation(
             doc.id,
@@ -73,13 +80,36 @@ class Composer:
             hit.chunk.departments,
         )
 
-    def compose(self, question: str, result: SearchResult, intent: Intent) -> Answer:
-        """The answer to one question (part) from its search result."""
+    def compose(
+        self,
+        question: str,
+        result: SearchResult,
+        intent: Intent,
+        *,
+        prior: Sequence[Hit] = (),
+    ) -> Answer:
+        """The answer to one question (part) from its search result.
+
+        Args:
+            prior: the clauses cited in the conversation's last answer (a follow-up
+                "这事归哪个部门管？" is answered from their 责任单位).
+        """
         hits = list(result.hits)
         scope = result.scopes[0]
+        if intent.asks_department and prior:
+            answer = self._departments(question, list(prior), scope)
+            if answer:
+                return answer
         why = refusal_reason(intent, hits, result, self.weight, settings=self.settings)
         if why:
             return self.refuse(question, why, hits, scope)
+        if intent.asks_department:
+            top = hits[: min(3, self.settings.evidence_hits)]
+            answer = self._departments(question, top, scope)
+            if answer is None:
+                why = REFUSAL_REASONS["slot_not_stated"].format(kind="责任单位")
+                return self.refuse(question, why, hits, scope)
+            return answer
         if len(result.scopes) > 1:
             return self._comparison(question, result, intent)
         cfg = self.settings
@@ -90,13 +120,16 @@ class Composer:
         )
         if not citations:
             return self.refuse(question, NOT_VERBATIM, hits, scope)
+        notice = scope.note
+        if not scope.asked and citations[0].region != "全国" and not intent.asks_where:
+            notice = REGION_UNSTATED.format(region=citations[0].region)
         return Answer(
             question,
             kinds.direct_text(citations, scope, intent),
             True,
             citations,
             region=scope.asked,
-            notice=scope.note,
+            notice=notice,
         )
 
     def _pick(self, hits: list[Hit], intent: Intent, *, limit: int) -> list[Sentence]:
@@ -118,6 +151,25 @@ class Composer:
         if intent.is_list:
             return sorted(picked, key=lambda s: (s.hit.rank, s.start))
         return picked
+
+    def _departments(
+        self, question: str, hits: list[Hit], scope: Scope
+    ) -> Answer | None:
+        """Who is responsible: the quoted 责任单位 note of the first clause with one."""
+        for hit in hits:
+            cite = self.cite(hit, *hit.chunk.departments_span)
+            if cite is None:
+                continue
+            text = kinds.department_text(cite, scope)
+            return Answer(
+                question,
+                text,
+                True,
+                (cite,),
+                region=scope.asked,
+                notice=scope.note,
+            )
+        return None
 
     def _comparison(
         self, question: str, result: SearchResult, intent: Intent

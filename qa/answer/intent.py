@@ -32,11 +32,21 @@ _UNITS: tuple[tuple[str, str, str], ...] = (
     ),
 )
 _LIST = re.compile(
-    r"哪些|有什么|都有啥|都有什么|有啥|几项|哪几|列举|包括什么|什么措施|什么政策|什么扶持|什么支持"
+    r"哪些|有什么|都有啥|都有什么|有啥|几项|哪几|列举|包括什么|什么措施|什么政策|什么扶持|什么支持|"
+    r"分点|分条|逐条|一条一条"
 )
 _INJECTION = re.compile(
     r"忽略(以上|之前|前面|上述|所有)|无视(规则|限制)|不受任何限制|不用引用|直接编|编一个|编造|"
     r"ignore (all|previous|the above)|you are now|扮演|越狱"
+)
+# A question about who is responsible: answered from the clause's 责任单位 note.
+DEPARTMENT_CUES = re.compile(
+    r"(哪个|哪些|什么|啥)(部门|单位|机构)|找谁|找哪|归谁|归哪|谁(负责|管|牵头)|哪里管|"
+    r"责任单位|牵头单位|主管部门|负责部门|(哪个|哪些|什么)?部门(负责|管)"
+)
+# "Which region says X?": the answer names regions, so no region needs to be asked.
+_WHERE = re.compile(
+    r"哪里|哪儿|哪个(地方|城市|省|市)|哪些(地方|城市|省|市)|哪地|哪个文件|哪份文件|是哪|哪家"
 )
 _FIGURE = re.compile(r"(\d[\d.]*)\s*(万元|万块|元|块|万|%|％)")
 _OWN_DOC = re.compile(r"方案|文件|通知|文号|发布|印发")
@@ -69,6 +79,9 @@ class Intent:
     wants_number: bool = False
     injection: bool = False
     asks_own_document: bool = False
+    # "归哪个部门管？": the answer is the cited clause's 责任单位.
+    asks_department: bool = False
+    asks_where: bool = False
     # Character pairs of the question (CJK only).
     bigrams: frozenset[str] = frozenset()
 
@@ -131,7 +144,8 @@ def analyze(
         expanded: the policy terms the search added to the query.
     """
     stripped = _INJECTION.sub(" ", strip_regions(question))
-    words = [t for t in tokens(stripped) if len(t) >= 2]
+    # The department cue is not the topic ("这事归哪个部门管" asks about the last clause).
+    words = [t for t in tokens(DEPARTMENT_CUES.sub(" ", stripped)) if len(t) >= 2]
     core = tuple(
         dict.fromkeys(
             t for t in words if t not in _GENERIC and not re.fullmatch(r"[\d.]+", t)
@@ -149,6 +163,8 @@ def analyze(
         wants_number=bool(re.search(r"多少|几", stripped)),
         injection=bool(_INJECTION.search(question)),
         asks_own_document=bool(_OWN_DOC.search(question)),
+        asks_department=bool(DEPARTMENT_CUES.search(question)),
+        asks_where=bool(_WHERE.search(question)),
         bigrams=frozenset(
             b
             for b in (stripped[i : i + 2] for i in range(len(stripped) - 1))

@@ -27,6 +27,20 @@ def direct_text(citations: tuple[Citation, ...], scope: Scope, intent: Intent) -
     return f"{lead}「{top.quote}」"
 
 
+def department_text(note: Citation, scope: Scope) -> str:
+    """Who is responsible for a measure: its region, its heading and the quoted note."""
+    lead = messages.lead(
+        asked=scope.asked,
+        own=scope.own,
+        nearest=scope.allowed[0] if scope.allowed else "",
+        note=scope.note,
+        region=note.region,
+        fallback=note.fallback,
+    )
+    measure = note.clause.split(" > ")[-1]
+    return messages.department_line(lead, measure, note.quote)
+
+
 def comparison_text(lines: list[str]) -> str:
     """The comparison reply: one line per region under a heading."""
     return messages.COMPARISON_HEAD + "\n" + "\n".join(lines)

@@ -10,6 +10,10 @@ COMPARISON_HEAD = "各地规定对比如下："
 RELATED_TAIL = "下面列出最接近的相关条款供参考。"
 PARTLY_UNANSWERED = "部分问题在文件中没有找到答案。"
 PART_NOT_COVERED = "文件未涉及"
+REGION_UNSTATED = (
+    "您没有说明所在地区：以上是{region}文件的规定，各地标准可能不同，"
+    "请告诉我您所在的城市，或以当地文件为准。"
+)
 
 
 def refusal_text(why: str, note: str, *, has_related: bool) -> str:
@@ -34,6 +38,12 @@ def lead(
     if asked:
         return (f"{note}。" if note else "") + f"{region}文件规定："
     return f"{region}文件规定："
+
+
+def department_line(lead: str, measure: str, note: str) -> str:
+    """ "<region>文件规定：“<measure>”一项的责任单位为「（责任单位：…）」"."""
+    head = lead.removesuffix("规定：")
+    return f"{head}中，“{measure}”一项的责任单位为：「{note}」"
 
 
 def list_text(head: str, items: list[tuple[str, str]]) -> str:

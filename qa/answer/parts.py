@@ -10,13 +10,41 @@ from qa.types import Answer, Citation
 _PART_END = re.compile(r"(?<=[？?！!；;])")
 
 
+# A request about the form of the answer ("给我分点整理一下"), not a question of its own.
+_FORMAT_REQUEST = re.compile(
+    r"^\W*(请|麻烦)?你?(帮我|给我|帮忙|帮)?(再)?(分点|分条|列(个|一下|出来|成|清单)|"
+    r"整理|总结|归纳|概括|汇总|简单(说|讲|点|介绍)|说(得)?简单|通俗|一条一条|逐条|用表格|"
+    r"做(个|成)表|说(清楚|明白)|讲(清楚|明白)|详细(说|讲|介绍))"
+)
+
+
+_ASKS = re.compile(r"哪|什么|啥|多少|吗|谁|几|怎么|如何|是否|能否|可以|能不能")
+
+
+def is_format_request(part: str) -> bool:
+    """Whether a part only asks how to present the answer (it joins the part before)."""
+    return (
+        bool(_FORMAT_REQUEST.match(part))
+        and len(re.sub(r"[\W_]", "", part)) <= 16
+        and not _ASKS.search(part)
+    )
+
+
 def question_parts(question: str) -> list[str]:
-    """Split a question asking several things (能贷多少？利息谁出？) into its parts."""
-    parts = [
-        p.strip()
-        for p in _PART_END.split(question)
-        if len(re.sub(r"[\W_]", "", p)) >= 3
-    ]
+    """Split a question asking several things (能贷多少？利息谁出？) into its parts.
+
+    A request about the answer's form ("给我分点整理一下。") is not a part: it stays
+    with the question before it, so that part is answered (as a list when asked).
+    """
+    parts: list[str] = []
+    for p in _PART_END.split(question):
+        p = p.strip()
+        if len(re.sub(r"[\W_]", "", p)) < 3:
+            continue
+        if parts and is_format_request(p):
+            parts[-1] += p
+        else:
+            parts.append(p)
     return parts if len(parts) >= 2 else [question]
 
 
