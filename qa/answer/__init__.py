@@ -96,20 +96,11 @@ class Composer:
         """
         hits = list(result.hits)
         scope = result.scopes[0]
-        if intent.asks_department and prior:
-            answer = self._departments(question, list(prior), scope)
-            if answer:
-                return answer
+        if intent.asks_department:
+            return self._who_is_responsible(question, result, intent, prior)
         why = refusal_reason(intent, hits, result, self.weight, settings=self.settings)
         if why:
             return self.refuse(question, why, hits, scope)
-        if intent.asks_department:
-            top = hits[: min(3, self.settings.evidence_hits)]
-            answer = self._departments(question, top, scope)
-            if answer is None:
-                why = REFUSAL_REASONS["slot_not_stated"].format(kind="责任单位")
-                return self.refuse(question, why, hits, scope)
-            return answer
         if len(result.scopes) > 1:
             return self._comparison(question, result, intent)
         cfg = self.settings
@@ -151,6 +142,24 @@ class Composer:
         if intent.is_list:
             return sorted(picked, key=lambda s: (s.hit.rank, s.start))
         return picked
+
+    def _who_is_responsible(
+        self, question: str, result: SearchResult, intent: Intent, prior: Sequence[Hit]
+    ) -> Answer:
+        """A department question: the last answer's clauses first, then the search's."""
+        hits, scope = list(result.hits), result.scopes[0]
+        answer = self._departments(question, list(prior), scope) if prior else None
+        if answer:
+            return answer
+        why = refusal_reason(intent, hits, result, self.weight, settings=self.settings)
+        if why:
+            return self.refuse(question, why, hits, scope)
+        top = hits[: min(3, self.settings.evidence_hits)]
+        answer = self._departments(question, top, scope)
+        if answer is None:
+            why = REFUSAL_REASONS["slot_not_stated"].format(kind="责任单位")
+            return self.refuse(question, why, hits, scope)
+        return answer
 
     def _departments(
         self, question: str, hits: list[Hit], scope: Scope
