@@ -138,6 +138,9 @@ class AnswerSettings:
     evidence_hits: int = 5
     # Share of the question's content words the evidence must contain, else refuse.
     min_coverage: float = 0.4
+    # … unless the best evidence clause is this close in meaning (query-clause cosine):
+    # fitted by `python -m eval.calibrate` on the gold train split only.
+    coverage_cos_floor: float = 0.8963
     # IDF-weighted share of the question's terms a sentence stating a figure must hold.
     stated_share: float = 0.4
     # Sentence ranking: weight of a synonym expansion relative to a question word.
@@ -159,6 +162,7 @@ class AnswerSettings:
 
     def __post_init__(self) -> None:
         _check_range("min_coverage", self.min_coverage, 0.0, 1.0)
+        _check_range("coverage_cos_floor", self.coverage_cos_floor, -1.0, 2.0)
         _check_range("stated_share", self.stated_share, 0.0, 1.0)
         _check_range("evidence_hits", self.evidence_hits, 1, 100)
 

@@ -19,6 +19,7 @@ from qa.answer import Composer, with_notice
 from qa.answer.intent import analyze
 from qa.answer.messages import INJECTION_NOTICE
 from qa.answer.parts import merge_parts, question_parts
+from qa.answer.vocabulary import load_vocabulary
 from qa.config import Config
 from qa.conversation import contextualize, last_quotes
 from qa.corpus import load_checked
@@ -71,6 +72,7 @@ class Pipeline:
             llm,
         )
         self.docs: Mapping[str, Document] = {d.id: d for d in docs}
+        self.vocabulary = load_vocabulary(config.corpus_dir)
         self._chunks_by_doc: dict[str, list[Chunk]] = {}
         for c in retriever.index.chunks:
             self._chunks_by_doc.setdefault(c.doc_id, []).append(c)
@@ -229,6 +231,7 @@ class Pipeline:
             tokens=self.retriever.tokens,
             strip_regions=self.retriever.strip_regions,
             synonyms=self.retriever.lexicon.synonyms,
+            outside=self.vocabulary.outside_of,
             expanded=part.result.expanded,
         )
         prior = self._cited_hits(part.previous, part.result)

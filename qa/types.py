@@ -121,6 +121,9 @@ class Answer:
     region: str = ""
     notice: str = ""
     why: str = ""
+    # Refusal reason code: no_document, slot_not_stated, topic_absent,
+    # asserted_figure_absent, injection, not_verbatim ("" when answered).
+    reason: str = ""
     error: str = ""
     query: str = ""
     parts: int = 1
@@ -130,7 +133,7 @@ class Answer:
     @property
     def meta(self) -> Mapping[str, Any]:
         """Read-only view of the diagnostic fields that are set (not the default)."""
-        names = ("why", "error", "query", "latency_ms", "llm_removed_quotes")
+        names = ("why", "reason", "error", "query", "latency_ms", "llm_removed_quotes")
         out: dict[str, Any] = {n: getattr(self, n) for n in names if getattr(self, n)}
         if self.parts > 1:
             out["parts"] = self.parts
@@ -204,6 +207,7 @@ def answer_json(ans: Answer, *, message: str = "") -> dict[str, Any]:
         "ok": not ans.error,
         "error": (message or ans.text) if ans.error else "",
         "code": ans.error or ("refused" if ans.why else ""),
+        "reason": ans.error or ans.reason or ("topic_absent" if ans.why else ""),
         "question": ans.question,
         "answered": bool(ans.answered),
         "answer": ans.text,
@@ -227,6 +231,7 @@ def answer_from_json(data: Mapping[str, Any]) -> Answer:
         region=data.get("region", ""),
         notice=data.get("notice", ""),
         error=code if not data.get("ok", True) else "",
+        reason=str(data.get("reason", "")),
         latency_ms=float(data.get("latency_ms", 0.0)),
     )
 

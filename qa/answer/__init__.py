@@ -100,7 +100,7 @@ class Composer:
             return self._who_is_responsible(question, result, intent, prior)
         why = refusal_reason(intent, hits, result, self.weight, settings=self.settings)
         if why:
-            return self.refuse(question, why, hits, scope)
+            return self.refuse(question, why.text, hits, scope, reason=why.code)
         if len(result.scopes) > 1:
             return self._comparison(question, result, intent)
         cfg = self.settings
@@ -110,7 +110,9 @@ class Composer:
             c for c in (self.cite(s.hit, s.start, s.end) for s in picked) if c
         )
         if not citations:
-            return self.refuse(question, NOT_VERBATIM, hits, scope)
+            return self.refuse(
+                question, NOT_VERBATIM, hits, scope, reason="not_verbatim"
+            )
         notice = scope.note
         if not scope.asked and citations[0].region != "全国" and not intent.asks_where:
             notice = REGION_UNSTATED.format(region=citations[0].region)
@@ -153,12 +155,12 @@ class Composer:
             return answer
         why = refusal_reason(intent, hits, result, self.weight, settings=self.settings)
         if why:
-            return self.refuse(question, why, hits, scope)
+            return self.refuse(question, why.text, hits, scope, reason=why.code)
         top = hits[: min(3, self.settings.evidence_hits)]
         answer = self._departments(question, top, scope)
         if answer is None:
-            why = REFUSAL_REASONS["slot_not_stated"].format(kind="责任单位")
-            return self.refuse(question, why, hits, scope)
+            text = REFUSAL_REASONS["slot_not_stated"].format(kind="责任单位")
+            return self.refuse(question, text, hits, scope, reason="slot_not_stated")
         return answer
 
     def _departments(
@@ -191,7 +193,10 @@ class Composer:
             lines.append(kinds.comparison_line(scope, cite))
         if not citations:
             hits = list(result.hits)
-            return self.refuse(question, NOTHING_IN_REGIONS, hits, result.scopes[0])
+            scope = result.scopes[0]
+            return self.refuse(
+                question, NOTHING_IN_REGIONS, hits, scope, reason="topic_absent"
+            )
         return Answer(
             question,
             kinds.comparison_text(lines),
@@ -212,8 +217,16 @@ class Composer:
             self.cite(picked[0].hit, picked[0].start, picked[0].end) if picked else None
         )
 
-    def refuse(self, question: str, why: str, hits: list[Hit], scope: Scope) -> Answer:
-        """An unanswered answer naming why, with the closest clauses as related."""
+    def refuse(
+        self,
+        question: str,
+        why: str,
+        hits: list[Hit],
+        scope: Scope,
+        *,
+        reason: str = "topic_absent",
+    ) -> Answer:
+        """An unanswered answer naming why (and its reason code), with related clauses."""
         related = []
         for hit in hits[: self.settings.related_quotes]:
             sentences = [
@@ -233,6 +246,7 @@ class Composer:
             region=scope.asked,
             notice=scope.note,
             why=why,
+            reason=reason,
         )
 
 

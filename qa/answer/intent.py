@@ -82,6 +82,8 @@ class Intent:
     # "归哪个部门管？": the answer is the cited clause's 责任单位.
     asks_department: bool = False
     asks_where: bool = False
+    # Topics of other policy areas the question is about (公积金, 个税…): refused.
+    outside_topics: tuple[str, ...] = ()
     # Character pairs of the question (CJK only).
     bigrams: frozenset[str] = frozenset()
 
@@ -134,6 +136,7 @@ def analyze(
     strip_regions: Callable[[str], str],
     synonyms: Mapping[str, tuple[str, ...]],
     expanded: tuple[str, ...] = (),
+    outside: Callable[[str], tuple[str, ...]] = lambda q: (),
 ) -> Intent:
     """Build the :class:`Intent` of ``question``; pure given its collaborators.
 
@@ -142,6 +145,7 @@ def analyze(
         strip_regions: removes place names (the search scope already encodes them).
         synonyms: colloquial → policy-term expansions.
         expanded: the policy terms the search added to the query.
+        outside: the outside-the-corpus topics of a question (see answering.toml).
     """
     stripped = _INJECTION.sub(" ", strip_regions(question))
     # The department cue is not the topic ("这事归哪个部门管" asks about the last clause).
@@ -165,6 +169,7 @@ def analyze(
         asks_own_document=bool(_OWN_DOC.search(question)),
         asks_department=bool(DEPARTMENT_CUES.search(question)),
         asks_where=bool(_WHERE.search(question)),
+        outside_topics=outside(question),
         bigrams=frozenset(
             b
             for b in (stripped[i : i + 2] for i in range(len(stripped) - 1))

@@ -4,12 +4,29 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from qa.answer.intent import Intent
 from qa.answer.messages import REFUSAL_REASONS as _REASONS
 from qa.answer.sentences import split_sentences
 from qa.config import AnswerSettings
 from qa.types import Hit, SearchResult
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why the documents do not answer: a reason code and its plain-Chinese sentence.
+
+    Codes: ``injection``, ``no_document``, ``topic_absent``, ``asserted_figure_absent``,
+    ``slot_not_stated`` (and ``not_verbatim`` from the composer).
+    """
+
+    code: str
+    text: str
+
+
+def _why(code: str, key: str | None = None, **values: str) -> Refusal:
+    return Refusal(code, _REASONS[key or code].format(**values))
 
 
 def refusal_reason(
@@ -19,24 +36,42 @@ def refusal_reason(
     weight: Callable[[str], float] = lambda t: 1.0,
     *,
     settings: AnswerSettings | None = None,
-) -> str:
-    """Why the retrieved clauses do not answer the question ("" when they do)."""
+) -> Refusal | None:
+    """Why the retrieved clauses do not answer the question (None when they do)."""
     cfg = settings or AnswerSettings()
     scope = result.scopes[0]
     if intent.injection and (intent.units or intent.figures or not intent.terms):
-        return _REASONS["injection"]
+        return _why("injection")
     if not hits:
-        return _REASONS["no_hits"].format(where=scope.asked or "所选范围")
+        return _why("no_document", "no_hits", where=scope.asked or "所选范围")
     if scope.asked and not scope.own and intent.asks_own_document:
-        return _REASONS["no_document"].format(region=scope.asked)
+        return _why("no_document", region=scope.asked)
+    if intent.outside_topics:
+        return _why("topic_absent", missing="、".join(intent.outside_topics))
     texts = [h.chunk.text for h in hits[: cfg.evidence_hits]]
     if intent.terms and coverage(intent, texts) < cfg.min_coverage:
-        missing = "、".join(
-            t for t in intent.main_terms if not any(t in x for x in texts)
-        )[:40]
-        if missing:
-            return _REASONS["topic_absent"].format(missing=missing)
-        return _REASONS["topic_absent_plain"]
+        # Everyday words (表哥, 电子厂, 想开) are often absent from every document; the
+        # question is still answerable when the clauses match it closely in meaning.
+        if _closeness(hits[: cfg.evidence_hits], result) < cfg.coverage_cos_floor:
+            return _why("topic_absent", "topic_absent_plain")
+    return _figures_and_slots(intent, hits, weight, cfg)
+
+
+def _closeness(hits: list[Hit], result: SearchResult) -> float:
+    """The best query-clause cosine among the evidence clauses (0 when unknown)."""
+    cosines = [
+        result.signals[h.chunk.id][0] for h in hits if h.chunk.id in result.signals
+    ]
+    return max(cosines, default=0.0)
+
+
+def _figures_and_slots(
+    intent: Intent,
+    hits: list[Hit],
+    weight: Callable[[str], float],
+    cfg: AnswerSettings,
+) -> Refusal | None:
+    """Asserted figures stated about the subject; asked quantities stated at all."""
     for figure in intent.figures:
         # The asserted figure must be stated about the asked subject: the 500万元 of a
         # 小微企业贷款 sentence does not confirm "孵化基地奖补最高500万元".
@@ -46,16 +81,19 @@ def refusal_reason(
         ):
             subject = "、".join(t for t in intent.main_terms if t not in shown)[:30]
             if subject and any(re.search(figure, h.chunk.text) for h in hits):
-                return _REASONS["asserted_figure_off_subject"].format(
-                    subject=subject, figure=shown
+                return _why(
+                    "asserted_figure_absent",
+                    "asserted_figure_off_subject",
+                    subject=subject,
+                    figure=shown,
                 )
-            return _REASONS["asserted_figure_absent"].format(figure=shown)
+            return _why("asserted_figure_absent", figure=shown)
     for name, pattern in intent.units:
         if not _stated(
             intent, hits[: cfg.evidence_hits], pattern, weight, cfg.stated_share
         ):
-            return _REASONS["slot_not_stated"].format(kind=name)
-    return ""
+            return _why("slot_not_stated", kind=name)
+    return None
 
 
 def _found(term: str, texts: list[str]) -> bool:
