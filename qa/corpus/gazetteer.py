@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import functools
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from qa.config import data_dir
+from qa.corpus.files import did_you_mean, read_toml
 from qa.errors import GazetteerError
 from qa.types import LEVELS
 
@@ -82,15 +82,9 @@ class Gazetteer:
 
     @classmethod
     def load(cls, path: str | Path) -> Gazetteer:
-        """Read and validate a gazetteer file; ValueError names the file and the field."""
+        """Read and validate a gazetteer file; GazetteerError names the file and the field."""
         source = str(path)
-        try:
-            with open(path, "rb") as handle:
-                data = tomllib.load(handle)
-        except tomllib.TOMLDecodeError as exc:
-            raise GazetteerError(
-                f"{source}: not valid TOML / TOML 格式错误: {exc}"
-            ) from exc
+        data = read_toml(Path(path), error=GazetteerError)
         regions, rules = _parse(data, source)
         return cls(regions, rules, source)
 
@@ -357,7 +351,11 @@ def _check_keys(
     unknown = sorted(set(table) - allowed)
     if unknown:
         raise _error(
-            source, where, unknown[0], f"unknown field; allowed: {sorted(allowed)}"
+            source,
+            where,
+            unknown[0],
+            f"未知字段{did_you_mean(unknown[0], sorted(allowed))}"
+            f"（可用字段: {', '.join(sorted(allowed))}） / unknown field",
         )
 
 
