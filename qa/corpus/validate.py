@@ -49,7 +49,7 @@ def region_problems(
     """Each document's region, level and parent region as the gazetteer has them."""
     problems: list[str] = []
     for doc in docs:
-        where = f"{source} 文档 id '{doc.id}'"
+        where = f"{source} [[document]] (id '{doc.id}')"
         if doc.region not in gazetteer:
             near = _near_regions(doc.region, gazetteer)
             hint = f"，相近的地区: {near}" if near else ""
