@@ -197,3 +197,13 @@ def test_problems_of_many_entries_are_reported_together(corpus: Path) -> None:
     message = _error(corpus)
     assert "共 2 处错误" in message
     assert "“辽宁”应写作“辽宁省”" in message and "“肇庆”应写作“肇庆市”" in message
+
+
+def test_many_problems_are_capped_with_a_count(corpus: Path) -> None:
+    path = corpus / "synonyms.toml"
+    bad = "".join(f'"坏键{i}" = "创业"\n' for i in range(25))
+    _replace(path, "[expand]\n", "[expand]\n" + bad)
+    message = _error(corpus)
+    assert str(path) in message and "共 25 处错误" in message
+    assert "[expand] 键 '坏键19'" in message and "坏键20" not in message
+    assert "另有 5 处错误未列出" in message
