@@ -1,7 +1,8 @@
 """The corpus stage: documents (``documents.toml`` + texts), gazetteer, lexicon.
 
-:func:`load_checked` loads all three and cross-checks every document's region against
-the gazetteer, so an error surfaces at ``qa index``, not at ask time.
+:func:`load_checked` loads all three and cross-checks every document's region, level and
+parent region against the gazetteer (see :mod:`qa.corpus.validate`), so an error surfaces
+at ``qa index``, not at ask time.
 """
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ from qa.corpus.documents import (
     load_corpus,
     read_text,
 )
+from qa.corpus.files import raise_problems
 from qa.corpus.gazetteer import Gazetteer
 from qa.corpus.lexicon import Lexicon
+from qa.corpus.validate import REGIONS_FILE, region_problems, validate
 from qa.errors import CorpusError
 from qa.types import Document
-
-REGIONS_FILE = "regions.toml"
 
 __all__ = [
     "DEFAULT_CORPUS_DIR",
@@ -34,24 +35,22 @@ __all__ = [
     "load_checked",
     "load_corpus",
     "read_text",
+    "validate",
 ]
 
 
 def check_regions(docs: list[Document], gazetteer: Gazetteer) -> None:
-    """Every document's region must be a canonical gazetteer region."""
-    for d in docs:
-        if d.region not in gazetteer:
-            raise CorpusError(
-                f"documents.toml: 文档 {d.id} 的地区 {d.region!r} 不在 regions.toml 中"
-            )
+    """Every document's region, level and parent must be as the gazetteer has them."""
+    problems = region_problems(docs, gazetteer)
+    raise_problems(problems, path=METADATA_FILE, error=CorpusError)
 
 
 def load_checked(
     corpus_dir: str | Path,
 ) -> tuple[list[Document], Gazetteer, Lexicon]:
-    """Documents, gazetteer and lexicon of ``corpus_dir``, cross-checked."""
-    corpus_dir = Path(corpus_dir)
-    docs = load_corpus(corpus_dir)
-    gazetteer = Gazetteer.load(corpus_dir / REGIONS_FILE)
-    check_regions(docs, gazetteer)
-    return docs, gazetteer, Lexicon.load(corpus_dir)
+    """Documents, gazetteer and lexicon of ``corpus_dir``, every file validated.
+
+    Raises:
+        CorpusError / GazetteerError: naming the file, the entry and the field.
+    """
+    return validate(corpus_dir)

@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import functools
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from qa.config import data_dir
+from qa.corpus.files import did_you_mean, read_toml
 from qa.errors import GazetteerError
 from qa.types import LEVELS
 
@@ -82,15 +82,9 @@ class Gazetteer:
 
     @classmethod
     def load(cls, path: str | Path) -> Gazetteer:
-        """Read and validate a gazetteer file; ValueError names the file and the field."""
+        """Read and validate a gazetteer file; GazetteerError names the file and the field."""
         source = str(path)
-        try:
-            with open(path, "rb") as handle:
-                data = tomllib.load(handle)
-        except tomllib.TOMLDecodeError as exc:
-            raise GazetteerError(
-                f"{source}: not valid TOML / TOML 格式错误: {exc}"
-            ) from exc
+        data = read_toml(Path(path), error=GazetteerError)
         regions, rules = _parse(data, source)
         return cls(regions, rules, source)
 
@@ -200,19 +194,19 @@ def _build_lookup(regions: tuple[Region, ...], source: str) -> dict[str, str]:
     """Map every canonical name and alias to its canonical name; duplicates are errors."""
     lookup: dict[str, str] = {}
     for region in regions:
-        where = f"region {region.name!r}"
+        where = f"地区 {region.name!r}"
         for field_name, keys in (("name", (region.name,)), ("aliases", region.aliases)):
             for key in keys:
                 if not key or key != key.strip():
                     raise _error(
-                        source, where, field_name, f"empty or padded name {key!r}"
+                        source, where, field_name, f"名称为空或首尾有空白: {key!r}"
                     )
                 if key in lookup:
                     raise _error(
                         source,
                         where,
                         field_name,
-                        f"duplicate name or alias {key!r} (already {lookup[key]!r}) / 重复的名称或别名",
+                        f"名称或别名 {key!r} 重复（已属于 {lookup[key]!r}）",
                     )
                 lookup[key] = region.name
     return lookup
@@ -224,22 +218,23 @@ def _check_tree(by_name: Mapping[str, Region], source: str) -> None:
         if region.level not in _RANK:
             raise _error(
                 source,
-                f"region {region.name!r}",
+                f"地区 {region.name!r}",
                 "level",
-                f"{region.level!r} not in {LEVELS} / 未知层级",
+                f"未知层级 {region.level!r}（应为 {'/'.join(LEVELS)}）",
             )
     roots = [r.name for r in by_name.values() if r.level == "全国"]
     if len(roots) != 1:
         raise _error(
-            source, "gazetteer", "level", f"need exactly one 全国 region, got {roots}"
+            source,
+            "全部地区",
+            "level",
+            f"须有且只有一个层级为 全国 的地区，实有 {roots}",
         )
     for region in by_name.values():
-        where = f"region {region.name!r}"
+        where = f"地区 {region.name!r}"
         if region.level == "全国":
             if region.parent:
-                raise _error(
-                    source, where, "parent", "全国 has no parent / 全国没有上级"
-                )
+                raise _error(source, where, "parent", "全国没有上级地区，parent 应为空")
             continue
         parent = by_name.get(region.parent)
         if parent is None:
@@ -247,15 +242,15 @@ def _check_tree(by_name: Mapping[str, Region], source: str) -> None:
                 source,
                 where,
                 "parent",
-                f"unknown parent {region.parent!r} / 未知上级地区",
+                f"未知上级地区 {region.parent!r}（须为 regions.toml 中的规范名称）",
             )
         if _RANK[parent.level] >= _RANK[region.level]:
             raise _error(
                 source,
                 where,
                 "parent",
-                f"level {region.level} must be below parent {parent.name}'s level {parent.level}"
-                " (a parent cycle also shows up this way) / 层级必须低于上级",
+                f"层级 {region.level} 必须低于上级 {parent.name} 的层级 {parent.level}"
+                "（上级关系成环时也会报此错）",
             )
 
 
@@ -270,32 +265,30 @@ def _check_rules(
         if alias not in lookup or alias in by_name:
             raise _error(
                 source,
-                f"strict alias {alias!r}",
+                f"strict 别名 {alias!r}",
                 "strict",
-                "not an alias of any region",
+                "不是任何地区的别名",
             )
     for name, words in rules.not_in.items():
         region = by_name.get(name)
         if region is None:
-            raise _error(
-                source, f"region {name!r}", "not_in", "unknown region / 未知地区"
-            )
+            raise _error(source, f"地区 {name!r}", "not_in", "未知地区")
         for word in words:
             if not any(key in word for key in (region.name, *region.aliases)):
                 raise _error(
                     source,
-                    f"region {name!r}",
+                    f"地区 {name!r}",
                     "not_in",
-                    f"{word!r} contains none of the region's names / 不含该地区名称",
+                    f"{word!r} 不含该地区的名称或别名",
                 )
 
 
 def _parse(data: Mapping[str, Any], source: str) -> tuple[list[Region], MatchRules]:
     """Turn the TOML tables into regions and match rules, checking field types."""
-    _check_keys(data, _TOP_KEYS, source, "top level")
+    _check_keys(data, _TOP_KEYS, source, "顶层")
     tables = data.get("region")
     if not isinstance(tables, list) or not tables:
-        raise _error(source, "top level", "region", "need a non-empty [[region]] array")
+        raise _error(source, "顶层", "region", "需要至少一个 [[region]] 表")
     regions: list[Region] = []
     strict: set[str] = set()
     not_in: dict[str, tuple[str, ...]] = {}
@@ -307,7 +300,7 @@ def _parse(data: Mapping[str, Any], source: str) -> tuple[list[Region], MatchRul
             not_in[region.name] = region_not_in
     context = data.get("context", {})
     if not isinstance(context, dict):
-        raise _error(source, "top level", "context", "must be a table")
+        raise _error(source, "顶层", "context", "应为表（table）")
     _check_keys(context, _CONTEXT_KEYS, source, "[context]")
     before = _strings(context, "before", source, "[context]")
     after = _strings(context, "after", source, "[context]")
@@ -317,17 +310,15 @@ def _parse(data: Mapping[str, Any], source: str) -> tuple[list[Region], MatchRul
 def _parse_region(
     table: Any, index: int, source: str
 ) -> tuple[Region, tuple[str, ...], tuple[str, ...]]:
-    where = f"region[{index}]"
+    where = f"[[region]] #{index + 1}"
     if not isinstance(table, dict):
-        raise _error(source, where, "region", "must be a table")
+        raise _error(source, where, "region", "应为表（table）")
     if isinstance(table.get("name"), str):
-        where = f"region[{index}] ({table['name']})"
+        where = f"[[region]] #{index + 1} ({table['name']})"
     _check_keys(table, _REGION_KEYS, source, where)
     for key in ("name", "level", "parent"):
         if not isinstance(table.get(key), str):
-            raise _error(
-                source, where, key, "required string is missing / 缺少必填字段"
-            )
+            raise _error(source, where, key, "缺少必填字段（字符串）")
     aliases = _strings(table, "aliases", source, where)
     strict = _strings(table, "strict", source, where)
     for alias in strict:
@@ -336,7 +327,7 @@ def _parse_region(
                 source,
                 where,
                 "strict",
-                f"{alias!r} is not one of this region's aliases",
+                f"{alias!r} 不是本地区的别名（须同时列在 aliases 中）",
             )
     region = Region(table["name"], table["level"], table["parent"], aliases)
     return region, strict, _strings(table, "not_in", source, where)
@@ -347,7 +338,7 @@ def _strings(
 ) -> tuple[str, ...]:
     value = table.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-        raise _error(source, where, key, "must be a list of non-empty strings")
+        raise _error(source, where, key, "应为非空字符串列表")
     return tuple(value)
 
 
@@ -357,7 +348,11 @@ def _check_keys(
     unknown = sorted(set(table) - allowed)
     if unknown:
         raise _error(
-            source, where, unknown[0], f"unknown field; allowed: {sorted(allowed)}"
+            source,
+            where,
+            unknown[0],
+            f"未知字段{did_you_mean(unknown[0], sorted(allowed))}"
+            f"（可用字段: {', '.join(sorted(allowed))}）",
         )
 
 
