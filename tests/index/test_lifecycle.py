@@ -363,3 +363,12 @@ def test_cached_vectors_of_another_dimension_or_text_are_not_reused(config):
     emb = CountingEmbedder()
     build_index(config, emb)
     assert emb.documents_embedded == 1
+
+
+def test_lost_current_link_is_repaired_so_the_cache_still_serves(config):
+    first = build_index(config, FakeEmbedder(dim=32))
+    (config.index_dir / "current").unlink()  # e.g. killed between two renames
+    emb = CountingEmbedder()
+    report = build_index(config, emb)
+    assert emb.documents_embedded == 0 and report.reused == first.n_rows
+    _answers(config.index_dir)
