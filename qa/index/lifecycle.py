@@ -102,7 +102,7 @@ def new_build_name(index_dir: Path, tag: str) -> str:
 def swap_current(index_dir: Path, name: str) -> str:
     """Point ``current`` at build ``name`` atomically; returns the previous target ("")."""
     current = index_dir / CURRENT
-    previous = os.readlink(current) if current.is_symlink() else ""
+    previous = Path(os.readlink(current)).name if current.is_symlink() else ""
     os.replace(_temp_link(index_dir, name), current)
     return previous
 

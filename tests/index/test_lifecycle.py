@@ -303,6 +303,19 @@ def test_wrong_dimension_faiss_file_is_corrupt_and_rebuilt(config, rerecorded):
     assert p.search("创业担保贷款").hits
 
 
+def test_faiss_file_with_too_few_rows_is_corrupt(config):
+    build_index(config, FakeEmbedder(dim=32))
+    cur = config.index_dir / "current"
+    n = read_manifest(config.index_dir)["n_rows"]
+    store = FaissStore(32)
+    v = FakeEmbedder(dim=32).encode_document(["创业"] * (n - 1))
+    store.add(np.arange(n - 1), v, ["x"] * (n - 1))
+    store.save(cur / "faiss.index")
+    _rerecord(cur, "faiss.index")
+    with pytest.raises(IndexCorrupt, match="向量数与条款数不一致"):
+        load_index(config.index_dir)
+
+
 # -- (f) edited chunk text is never served ---------------------------------------------------
 @pytest.mark.parametrize("rerecorded", [False, True])
 def test_edited_chunk_text_is_detected(config, rerecorded):
