@@ -92,18 +92,12 @@ def cmd_index(config: Config, args) -> int:
     from qa.embedding import load_embedder
     from qa.index import build_index
 
-    if args.rebuild:
-        import shutil
-
-        for p in config.index_dir.glob("build-*"):
-            shutil.rmtree(p, ignore_errors=True)
-        (config.index_dir / "current").unlink(missing_ok=True)
     embedder = load_embedder(
         config.model_name,
         threads=config.index.threads,
         offline=config.index.hub_offline,
     )
-    r = build_index(config, embedder, progress=True)
+    r = build_index(config, embedder, progress=True, rebuild=args.rebuild)
     print(
         f"索引已建立：{r.path}\n条款 {r.n_chunks} 条（入索引 {r.n_rows} 条）；新嵌入 {r.embedded}，复用 {r.reused}；"
         f"新增 {r.added}，删除 {r.removed}；用时 {r.seconds:.1f} 秒"

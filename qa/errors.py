@@ -11,7 +11,8 @@ Every message is for people (Simplified Chinese) and, where a command fixes the 
     └── IndexError_      the index cannot serve: missing / stale / corrupt
         ├── IndexMissing
         ├── IndexStale
-        └── IndexCorrupt
+        ├── IndexCorrupt
+        └── IndexBusy    another process holds the build lock past the wait bound
 """
 
 from __future__ import annotations
@@ -70,3 +71,9 @@ class IndexCorrupt(IndexError_):
     """A file of the build is unreadable or inconsistent."""
 
     hint = "qa index --rebuild"
+
+
+class IndexBusy(IndexError_):
+    """Another process is building the same index and did not finish in time."""
+
+    hint = "稍后重新运行 qa index"

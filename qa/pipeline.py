@@ -266,14 +266,14 @@ def _ready_index(
         if settings.on_stale == "fail":
             raise IndexError_(f"{why}。请运行 `qa index` 重建索引。")
         say(f"正在建立索引…（{why}）")
-        build_index(config, embedder, docs=docs)
+        build_index(config, embedder, docs=docs, status=say)
     try:
         return _load(config)
     except IndexError_:
         if settings.on_stale == "fail":
             raise
         say("索引已损坏，正在重建索引…")
-        build_index(config, embedder, docs=docs)
+        build_index(config, embedder, docs=docs, status=say)
         return _load(config)
 
 

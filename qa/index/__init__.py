@@ -12,10 +12,18 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.errors import IndexCorrupt, IndexError_, IndexMissing, IndexStale
+from qa.errors import IndexBusy, IndexCorrupt, IndexError_, IndexMissing, IndexStale
 from qa.index.bm25 import BM25Index
 from qa.index.build import BuildReport, build_index, embed_text, resolve_index_type
-from qa.index.manifest import CURRENT, Manifest, read_manifest, staleness
+from qa.index.integrity import check_chunks, check_files, check_shapes, corrupt
+from qa.index.manifest import (
+    CURRENT,
+    FORMAT_VERSION,
+    Manifest,
+    build_manifest,
+    read_manifest,
+    staleness,
+)
 from qa.index.stores import VectorStore, open_store
 from qa.types import Chunk, chunk_from_dict
 
@@ -23,6 +31,7 @@ __all__ = [
     "CURRENT",
     "BM25Index",
     "BuildReport",
+    "IndexBusy",
     "IndexCorrupt",
     "IndexError_",
     "IndexMissing",
@@ -57,41 +66,68 @@ def load_index(
     milvus_token: str = "",
     ef_search: int = 128,
 ) -> LoadedIndex:
-    """Load the current build; raises IndexError_ naming the fix when it is unreadable.
+    """Load the current build, checked against its manifest.
+
+    Sizes of all files, hashes of the small ones, each chunk's text against its content
+    id, and the store's dimension and row count are checked (``integrity.py``).
 
     Args:
         vector_backend: "faiss" (the index file of the build) or the Milvus URI the build
             was written to (``index/milvus.db`` for Milvus Lite, ``http://host:19530``).
+    Raises:
+        IndexMissing: no complete build; IndexStale: built by another format version;
+        IndexCorrupt: a file is missing, altered or inconsistent (Chinese message).
     """
-    cur = Path(index_dir) / CURRENT
-    manifest = read_manifest(index_dir)
+    # Resolved once, so a build swapped in meanwhile is not mixed with this one.
+    build = (Path(index_dir) / CURRENT).resolve()
+    manifest = build_manifest(build)
     if manifest is None:
-        raise IndexMissing(f"索引不存在: {cur}。请运行 `qa index` 建立索引。")
+        raise IndexMissing(
+            f"索引不存在: {Path(index_dir) / CURRENT}。请运行 `qa index` 建立索引。"
+        )
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise IndexStale(f"索引格式版本不同: {build}。请运行 `qa index` 重建索引。")
+    check_files(build, manifest)
     try:
-        chunks = [
-            chunk_from_dict(json.loads(line))
-            for line in (cur / "chunks.jsonl").read_text(encoding="utf-8").splitlines()
-        ]
-        by_id = {c.id: c for c in chunks}
-        rows = [by_id[i] for i in json.loads((cur / "rows.json").read_text())]
-        store = open_store(
-            vector_backend,
-            cur,
-            manifest,
-            groups=_row_groups(rows),
-            token=milvus_token,
-            ef_search=ef_search,
-        )
-        bm25 = BM25Index.load(cur / "bm25")
-        vectors = np.load(cur / "vectors.npy", mmap_mode="r")
+        loaded = _read_build(build, manifest, vector_backend, milvus_token, ef_search)
+    except IndexError_:
+        raise
     except Exception as exc:  # any unreadable piece means a corrupt build
-        raise IndexCorrupt(
-            f"索引已损坏 ({type(exc).__name__}: {exc})。请运行 `qa index --rebuild` 重建。"
-        ) from exc
-    if len(store) != len(rows) or bm25.n_docs != len(rows):
-        raise IndexCorrupt(
-            "索引已损坏（向量数与条款数不一致）。请运行 `qa index --rebuild` 重建。"
-        )
+        raise corrupt(f"{type(exc).__name__}: {exc}", build) from exc
+    check_chunks(loaded.chunks, build)
+    check_shapes(
+        manifest,
+        n_rows=len(loaded.rows),
+        store_dim=int(loaded.store.dim),
+        store_len=len(loaded.store),
+        bm25_rows=loaded.bm25.n_docs,
+        vectors_shape=loaded.vectors.shape,
+        build_dir=build,
+    )
+    return loaded
+
+
+def _read_build(
+    build: Path,
+    manifest: Manifest,
+    vector_backend: str,
+    milvus_token: str,
+    ef_search: int,
+) -> LoadedIndex:
+    with open(build / "chunks.jsonl", encoding="utf-8") as f:
+        chunks = [chunk_from_dict(json.loads(line)) for line in f]
+    by_id = {c.id: c for c in chunks}
+    rows = [by_id[i] for i in json.loads((build / "rows.json").read_text())]
+    store = open_store(
+        vector_backend,
+        build,
+        manifest,
+        groups=_row_groups(rows),
+        token=milvus_token,
+        ef_search=ef_search,
+    )
+    bm25 = BM25Index.load(build / "bm25")
+    vectors = np.load(build / "vectors.npy", mmap_mode="r")
     return LoadedIndex(manifest, chunks, rows, store, bm25, vectors)
 
 

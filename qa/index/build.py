@@ -2,16 +2,19 @@
 
 Layout of ``index_dir``::
 
-    current -> build-<hash>/       symlink, swapped atomically when a build completes
-    build-<hash>/manifest.json     model, dim, corpus hash, chunker version, counts
+    current -> build-<time>-<hash>/  symlink, swapped atomically when a build completes
+    build-<time>-<hash>/manifest.json  model, dim, corpus hash, counts, size + sha256 of files
                  chunks.jsonl      every chunk (indexed or not), in corpus order
                  rows.json         chunk id of each vector row (FAISS id = row number)
                  vectors.npy       (n_rows, dim) float32, L2-normalized
                  keys.json         embedding-cache key of each row (hash of the embedded text)
                  faiss.index, bm25/
+    .build.lock                    flock held by the one running build
 
-A crash mid-build leaves ``current`` pointing at the previous build, which still loads.
-Re-building re-embeds only rows whose embedded text changed (content-hash cache).
+A build is written aside and swapped in (``lifecycle.py``): a build killed or failing at
+any moment leaves ``current`` on the previous build, which still loads; ``--rebuild``
+(``rebuild=True``) only skips the cache, it never deletes the serving build first.
+Re-building re-embeds only rows whose embedded text changed (``cache.py``).
 """
 
 from __future__ import annotations
@@ -20,8 +23,9 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,12 +38,20 @@ from qa.corpus import corpus_hash, load_corpus
 from qa.corpus.lexicon import USER_DICT_FILE
 from qa.embedding import Embedder
 from qa.index.bm25 import BM25Index
+from qa.index.cache import embed_rows, embed_text, previous_vectors, text_key
+from qa.index.integrity import file_records
+from qa.index.lifecycle import (
+    LOCK_WAIT_S,
+    build_lock,
+    new_build_name,
+    prepare,
+    prune,
+    swap_current,
+)
 from qa.index.manifest import CURRENT, FORMAT_VERSION, MANIFEST_FILE, Manifest
 from qa.index.stores import FAISS_FILE, write_store
 from qa.text import TOKENIZER_VERSION, tokenize
 from qa.types import Chunk, Document, to_dict
-
-EMBED_BATCH = 32
 
 
 @dataclass(frozen=True)
@@ -52,15 +64,6 @@ class BuildReport:
     removed: int
     seconds: float
     path: Path
-
-
-def embed_text(chunk: Chunk) -> str:
-    """The text a chunk is embedded and BM25-indexed as: heading path, then clause text."""
-    return f"{chunk.heading}\n{chunk.text}"
-
-
-def _key(text: str) -> str:
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
 def resolve_index_type(settings: IndexSettings, n_rows: int) -> str:
@@ -76,17 +79,46 @@ def build_index(
     *,
     docs: list[Document] | None = None,
     progress: bool = False,
+    rebuild: bool = False,
+    status: Callable[[str], None] | None = None,
+    lock_timeout: float = LOCK_WAIT_S,
 ) -> BuildReport:
-    """Chunk the corpus, embed what changed, write a new build and swap it in atomically."""
+    """Chunk the corpus, embed what changed, write a new build and swap it in atomically.
+
+    Args:
+        rebuild: embed every row again instead of reusing cached vectors
+            (``qa index --rebuild``); the serving build stays until the swap.
+        status: receives Chinese status lines (waiting for another build); by default
+            they go to stderr when ``progress`` is on.
+        lock_timeout: seconds to wait for another build of the same index directory.
+    Raises:
+        IndexBusy: another build held the lock longer than ``lock_timeout``.
+    """
+    say = status or (_to_stderr if progress else _quiet)
+    index_dir = Path(config.index.index_dir)
+    with build_lock(index_dir, timeout=lock_timeout, say=say):
+        prepare(index_dir)
+        return _build(config, embedder, docs, progress=progress, rebuild=rebuild)
+
+
+def _build(
+    config: Config,
+    embedder: Embedder,
+    docs: list[Document] | None,
+    *,
+    progress: bool,
+    rebuild: bool,
+) -> BuildReport:
     t0 = time.perf_counter()
     settings = config.index
     docs = load_corpus(settings.corpus_dir) if docs is None else docs
     chunks = chunk_corpus(docs, max_chars=settings.max_chars)
     rows = [c for c in chunks if c.indexed]
     texts = [embed_text(c) for c in rows]
-    keys = [_key(t) for t in texts]
-    cache, old_ids = _previous(settings.index_dir, embedder)
-    vectors, embedded = _embed(embedder, texts, keys, cache, progress)
+    keys = [text_key(t) for t in texts]
+    current = (Path(settings.index_dir) / CURRENT).resolve()
+    cache, old_ids = previous_vectors(current, embedder, reuse=not rebuild)
+    vectors, embedded = embed_rows(embedder, texts, keys, cache, progress)
     manifest = _manifest(settings, embedder, docs, len(chunks), len(rows))
     regions = [c.region for c in rows]
     store = _faiss_store(settings, embedder.dim, manifest["index_type"])
@@ -114,23 +146,12 @@ def build_index(
     )
 
 
-def _embed(
-    embedder: Embedder,
-    texts: list[str],
-    keys: list[str],
-    cache: dict[str, np.ndarray],
-    progress: bool,
-) -> tuple[np.ndarray, int]:
-    """Vectors of every row, reusing cached ones; returns (vectors, number embedded)."""
-    todo = [i for i, k in enumerate(keys) if k not in cache]
-    vectors = np.zeros((len(texts), embedder.dim), dtype=np.float32)  # (n_rows, dim)
-    for i, k in enumerate(keys):
-        if k in cache:
-            vectors[i] = cache[k]
-    for start in _batches(len(todo), EMBED_BATCH, progress):
-        batch = todo[start : start + EMBED_BATCH]
-        vectors[batch] = embedder.encode_document([texts[i] for i in batch])
-    return vectors, len(todo)
+def _to_stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _quiet(message: str) -> None:
+    pass
 
 
 def _manifest(
@@ -167,32 +188,6 @@ def _faiss_store(settings: IndexSettings, dim: int, index_type: str) -> Any:
     )
 
 
-def _batches(n: int, size: int, progress: bool) -> Iterable[int]:
-    starts = range(0, n, size)
-    if progress and n > size:
-        from tqdm import tqdm
-
-        return tqdm(starts, desc="嵌入条款", unit="批")
-    return starts
-
-
-def _previous(
-    index_dir: Path, embedder: Embedder
-) -> tuple[dict[str, np.ndarray], set[str]]:
-    """Vectors of the current build keyed by embedded-text hash (same model only)."""
-    cur = Path(index_dir) / CURRENT
-    try:
-        manifest = json.loads((cur / MANIFEST_FILE).read_text())
-        old_ids = set(json.loads((cur / "rows.json").read_text()))
-        if manifest["model"] != embedder.name or manifest["dim"] != embedder.dim:
-            return {}, old_ids
-        keys = json.loads((cur / "keys.json").read_text())
-        vectors = np.load(cur / "vectors.npy")
-        return dict(zip(keys, vectors)), old_ids
-    except (OSError, ValueError, KeyError):
-        return {}, set()
-
-
 def _write_build(
     index_dir: Path,
     manifest: Manifest,
@@ -203,41 +198,59 @@ def _write_build(
     store: Any,
     bm25: BM25Index,
 ) -> Path:
+    """Write the build aside, rename it to a fresh name, swap ``current``, prune old ones."""
     index_dir = Path(index_dir)
-    index_dir.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha1(json.dumps(manifest, sort_keys=True).encode()).hexdigest()
-    name = "build-" + digest[:10]
+    name = new_build_name(index_dir, digest[:8])
     tmp = index_dir / f".tmp-{name}-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
-    with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as f:
-        for c in chunks:
-            f.write(json.dumps(to_dict(c), ensure_ascii=False) + "\n")
-    (tmp / "rows.json").write_text(json.dumps([c.id for c in rows]))
-    (tmp / "keys.json").write_text(json.dumps(keys))
+    try:
+        _write_files(tmp, chunks, rows, keys, vectors, store, bm25)
+        manifest = {**manifest, "files": file_records(tmp)}
+        # The manifest is written last: a build dir without one is incomplete.
+        _write_synced(
+            tmp / MANIFEST_FILE, json.dumps(manifest, ensure_ascii=False, indent=1)
+        )
+        os.replace(tmp, index_dir / name)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)  # e.g. disk full: free the space again
+        raise
+    previous = swap_current(index_dir, name)
+    prune(index_dir, keep={name, previous})
+    return index_dir / name
+
+
+def _write_files(
+    tmp: Path,
+    chunks: list[Chunk],
+    rows: list[Chunk],
+    keys: list[str],
+    vectors: np.ndarray,
+    store: Any,
+    bm25: BM25Index,
+) -> None:
+    lines = (json.dumps(to_dict(c), ensure_ascii=False) + "\n" for c in chunks)
+    _write_synced(tmp / "chunks.jsonl", "".join(lines))
+    _write_synced(tmp / "rows.json", json.dumps([c.id for c in rows]))
+    _write_synced(tmp / "keys.json", json.dumps(keys))
     np.save(tmp / "vectors.npy", vectors)
     store.save(tmp / FAISS_FILE)
     bm25.save(tmp / "bm25")
-    # The manifest is written last: a build dir without one is incomplete.
-    (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
-    final = index_dir / name
-    if final.exists():
-        shutil.rmtree(final)
-    os.replace(tmp, final)
-    _swap_current(index_dir, name)
-    _clean_old(index_dir, keep=name)
-    return final
+    for p in tmp.rglob("*"):
+        if p.is_file():
+            _fsync(p)
 
 
-def _swap_current(index_dir: Path, name: str) -> None:
-    link_tmp = index_dir / f".current-{os.getpid()}"
-    if link_tmp.is_symlink() or link_tmp.exists():
-        link_tmp.unlink()
-    os.symlink(name, link_tmp)
-    os.replace(link_tmp, index_dir / CURRENT)  # atomic swap
+def _write_synced(path: Path, text: str) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
 
 
-def _clean_old(index_dir: Path, keep: str) -> None:
-    for p in index_dir.iterdir():
-        if p.name.startswith(("build-", ".tmp-")) and p.name != keep and p.is_dir():
-            shutil.rmtree(p, ignore_errors=True)
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

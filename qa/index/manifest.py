@@ -17,7 +17,8 @@ from qa.index.stores import backend_kind
 from qa.text import TOKENIZER_VERSION
 from qa.types import Document
 
-FORMAT_VERSION = 1
+# 2: the manifest records the size and sha256 of every file (``files``).
+FORMAT_VERSION = 2
 CURRENT = "current"
 MANIFEST_FILE = "manifest.json"
 
@@ -26,8 +27,13 @@ Manifest = dict[str, Any]
 
 def read_manifest(index_dir: Path) -> Manifest | None:
     """The current build's manifest, or None when there is no complete build."""
+    return build_manifest(Path(index_dir) / CURRENT)
+
+
+def build_manifest(build_dir: Path) -> Manifest | None:
+    """The manifest of one build folder, or None when it is missing or unreadable."""
     try:
-        data = json.loads((Path(index_dir) / CURRENT / MANIFEST_FILE).read_text())
+        data = json.loads((Path(build_dir) / MANIFEST_FILE).read_text())
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None

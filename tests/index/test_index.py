@@ -130,3 +130,17 @@ def test_pipeline_on_an_approximate_index(config):
     res = p.search("零工市场", region="端州区", k=5)
     assert res.hits and {h.chunk.region for h in res.hits} <= {"肇庆市", "全国"}
     assert p.search("创业培训", k=5).hits  # unfiltered queries use the global graph
+
+
+def test_cli_rebuild_reembeds_everything_and_reports_no_change(
+    config, capsys, monkeypatch
+):
+    from qa.cli import main
+
+    monkeypatch.setenv("QA_CORPUS_DIR", str(config.corpus_dir))
+    build_index(config, CountingEmbedder())
+    argv = ["--index-dir", str(config.index_dir), "--model", "fake:32"]
+    assert main([*argv, "index", "--rebuild"]) == 0
+    out = capsys.readouterr().out
+    n = read_manifest(config.index_dir)["n_rows"]
+    assert f"新嵌入 {n}，复用 0；新增 0，删除 0" in out

@@ -183,4 +183,7 @@ class FaissStore:
             store._subs = {
                 g: faiss.read_index(f"{path}.sub{i}") for i, g in enumerate(names)
             }
+            dims = {int(s.d) for s in store._subs.values()} - {store.dim}
+            if dims:  # a region graph of another model would break filtered queries
+                raise ValueError(f"HNSW region graph dim {sorted(dims)} != {store.dim}")
         return store
