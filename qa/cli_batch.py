@@ -230,7 +230,7 @@ def bad_record(bad: BadLine) -> dict:
 
 def answer_record(item: Item, ans) -> dict:
     """The output record of an asked line; a rejected question names its line."""
-    record = {**answer_line(ans, id_=item.id), "line": item.line}
+    record = {"id": item.id, "line": item.line, **answer_json(ans)}
     if not record["ok"]:
         record["error"] = f"第 {item.line} 行：{record['error']}"
     return record
