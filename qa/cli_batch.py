@@ -139,7 +139,9 @@ def parse(n: int, raw: bytes | None) -> Item | BadLine | None:
         return _undecodable(n, raw, exc)
     try:
         data = _loads(text)
-    except (ValueError, RecursionError) as exc:
+    except RecursionError:
+        return BadLine(n, f"第 {n} 行的 JSON 嵌套太深。")
+    except ValueError as exc:
         col = (
             f"（第 {exc.colno} 个字符处）"
             if isinstance(exc, json.JSONDecodeError)
@@ -253,7 +255,7 @@ def run(pipeline, stream: ByteLines, *, debug: bool = False) -> Tally:
                 tally.answered += 1
             else:
                 tally.refused += 1
-            say_json(record)
+            say_json(record, line=n)
     finally:
         stream.close()
     return tally
@@ -277,9 +279,16 @@ def _record(pipeline, parsed: Item | BadLine, *, debug: bool) -> dict:
     return answer_record(parsed, ans)
 
 
-def say_json(data: dict) -> None:
-    """One JSON line on stdout, flushed (a reader sees each answer as it comes)."""
-    sys.stdout.write(dumps(data) + "\n")
+def say_json(data: dict, *, line: int) -> None:
+    """One JSON line on stdout, flushed (a reader sees each answer as it comes); a
+    record that cannot be written as JSON (an id nested too deep) is replaced by the
+    bad-line record of its line."""
+    try:
+        text = dumps(data)
+    except (RecursionError, TypeError, ValueError):
+        message = f"第 {line} 行的 id 无法写成 JSON。"
+        text = dumps(bad_record(BadLine(line, message, id=line)))
+    sys.stdout.write(text + "\n")
     sys.stdout.flush()
 
 

@@ -203,7 +203,7 @@ def test_line_without_question_echoes_its_id(recording, capsys, tmp_path):
             '{"question": "那上海呢", "history": [{"role": "x", "content": 1}]}',
             "对话历史",
         ),
-        ("[" * 100_000, "JSON"),
+        ("[" * 100_000, "嵌套太深"),
     ],
     ids=[str(i) for i in range(9)],
 )
