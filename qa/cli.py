@@ -79,9 +79,7 @@ def cmd_index(config: Config, args) -> int:
     from qa.index import build_index
 
     docs, _gazetteer, _lexicon = load_checked(config.corpus_dir)
-    config.index_dir.mkdir(
-        parents=True, exist_ok=True
-    )  # unwritable: fail before embedding
+    _check_writable(config.index_dir)
     if args.rebuild:
         import shutil
 
@@ -99,6 +97,17 @@ def cmd_index(config: Config, args) -> int:
         f"新增 {r.added}，删除 {r.removed}；用时 {r.seconds:.1f} 秒"
     )
     return 0
+
+
+def _check_writable(directory) -> None:
+    """Raise the OSError (read-only, no permission, disk full…) that writing the index
+    into ``directory`` would meet, before any embedding work."""
+    import tempfile
+
+    directory.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryFile(dir=directory) as probe:
+        probe.write(b"0")
+        probe.flush()
 
 
 def cmd_search(config: Config, args) -> int:

@@ -518,3 +518,19 @@ def test_index_validates_the_corpus_before_touching_the_index(
     err = capsys.readouterr().err
     assert err.startswith("错误：") and "火星市" in err
     assert sorted(p.name for p in index.iterdir()) == ["build-old", "current"]
+
+
+def test_unwritable_index_dir_fails_before_the_model_loads(
+    monkeypatch, capsys, tmp_path
+):
+    import qa.embedding
+
+    loaded = []
+    monkeypatch.setattr(qa.embedding, "load_embedder", lambda *a, **k: loaded.append(a))
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    argv = ["--model", "fake", "--index-dir", str(blocker / "index"), "index"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("错误：") and str(blocker) in err and "不是目录" in err
+    assert loaded == []
