@@ -117,14 +117,18 @@ def lines(stream: ByteLines) -> Iterator[tuple[int, bytes | None]]:
     while raw := stream.readline(MAX_LINE_BYTES + 1):
         n += 1
         if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
-            while (rest := stream.readline(MAX_LINE_BYTES)) and not rest.endswith(
-                b"\n"
-            ):
-                pass
+            _skip_rest(stream)
             yield n, None
             continue
         raw = raw.removesuffix(b"\n").removesuffix(b"\r")
         yield n, raw.removeprefix(BOM) if n == 1 else raw
+
+
+def _skip_rest(stream: ByteLines) -> None:
+    """Read past the end of the current line without keeping it."""
+    while chunk := stream.readline(MAX_LINE_BYTES):
+        if chunk.endswith(b"\n"):
+            return
 
 
 def parse(n: int, raw: bytes | None) -> Item | BadLine | None:

@@ -534,3 +534,16 @@ def test_unwritable_index_dir_fails_before_the_model_loads(
     err = capsys.readouterr().err
     assert err.startswith("错误：") and str(blocker) in err and "不是目录" in err
     assert loaded == []
+
+
+def test_an_over_long_line_is_one_bad_record(recording, monkeypatch, capsys, tmp_path):
+    import qa.cli_batch
+
+    monkeypatch.setattr(qa.cli_batch, "MAX_LINE_BYTES", 100)
+    f = tmp_path / "q.jsonl"
+    long = json.dumps({"id": 2, "question": "问" * 400}, ensure_ascii=False)
+    f.write_text(f"{GOOD.format(id=1)}\n{long}\n{GOOD.format(id=3)}\n", "utf-8")
+    assert main(["ask", "--jsonl", str(f)]) == 1
+    records = [_strict(x) for x in capsys.readouterr().out.splitlines()]
+    assert [(r["line"], r["ok"]) for r in records] == [(1, True), (2, False), (3, True)]
+    assert "太长" in records[1]["error"] and len(recording.calls) == 2
