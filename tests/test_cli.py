@@ -42,7 +42,7 @@ def test_ask_batch_jsonl(cli_env, tmp_path, capsys):
     assert [x["id"] for x in lines] == ["a", "b", 3, "c"]
     assert lines[0]["answered"] and lines[0]["citations"][0]["region"] == "全国"
     assert lines[1]["answered"] is False
-    assert lines[2]["error"] == "bad_line"
+    assert lines[2]["code"] == "bad_input" and "第 3 行" in lines[2]["error"]
     assert all("latency_ms" in x for x in (lines[0], lines[1], lines[3]))
 
 
@@ -62,3 +62,35 @@ def test_bad_input_is_one_clear_line(cli_env, capsys):
     assert main(["ask"]) == 2
     assert main(["search", "创业", "--region", "火星"]) == 2
     assert "未知地区" in capsys.readouterr().err
+
+
+def test_ask_batch_end_to_end_bytes_history_and_summary(cli_env, tmp_path, capsys):
+    first = "深圳能不能全程线上办创业担保贷款？"
+    history = [
+        {"role": "user", "content": first},
+        {"role": "assistant", "content": "能。"},
+    ]
+    f = tmp_path / "q.jsonl"
+    f.write_bytes(
+        b"\xef\xbb\xbf"
+        + json.dumps({"id": "a", "question": first}, ensure_ascii=False).encode()
+        + b"\r\n"
+        + b'{"id": "b", "question": "\xb4\xb4\xd2\xb5"}\r\n'  # GBK, not UTF-8
+        + json.dumps(
+            {"id": "c", "question": "那上海呢？", "history": history},
+            ensure_ascii=False,
+        ).encode()
+        + b"\n"
+    )
+    assert main(["ask", "--jsonl", str(f)]) == 1
+    captured = capsys.readouterr()
+    lines = [json.loads(x) for x in captured.out.splitlines()]
+    assert [(x["id"], x["ok"]) for x in lines] == [
+        ("a", True),
+        ("b", False),
+        ("c", True),
+    ]
+    assert lines[0]["answered"] and lines[0]["citations"][0]["region"] == "全国"
+    assert "第 2 行" in lines[1]["error"] and "UTF-8" in lines[1]["error"]
+    assert lines[2]["answered"] and lines[2]["citations"][0]["region"] == "上海市"
+    assert "共 3 行" in captured.err and "无效 1" in captured.err

