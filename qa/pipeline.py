@@ -198,6 +198,16 @@ class Pipeline:
             answer = answers[0]
         else:
             answer = merge_parts(state.question, answers)
+        if self.llm is not None and answer.answered:  # one call for all the parts
+            from qa.llm import policy_terms, rephrase
+
+            answer = rephrase(
+                self.llm,
+                answer,
+                [p.result for p in state.parts],
+                settings=self.config.llm,
+                terms=policy_terms(self.retriever.lexicon.user_dict),
+            )
         return replace(answer, query=" | ".join(p.query for p in state.parts))
 
     def _compose_part(self, part: PartState) -> Answer:
@@ -211,10 +221,6 @@ class Pipeline:
         answer = self.composer.compose(part.question, part.result, intent)
         if intent.injection:
             answer = with_notice(answer, INJECTION_NOTICE)
-        if self.llm is not None and answer.answered:
-            from qa.llm import rephrase
-
-            answer = rephrase(self.llm, answer, part.result)
         return answer
 
 
