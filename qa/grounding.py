@@ -30,7 +30,9 @@ _PAIRS = {"「": "」", "『": "』", "“": "”", "‘": "’", "【": "】", 
 _SYMMETRIC = "\"'"
 _QUOTE_CHARS = "".join(_PAIRS) + "".join(_PAIRS.values()) + _SYMMETRIC
 _QUOTE_RE = re.compile(
-    "|".join(f"{re.escape(o)}([^{re.escape(c)}]*){re.escape(c)}" for o, c in _PAIRS.items())
+    "|".join(
+        f"{re.escape(o)}([^{re.escape(c)}]*){re.escape(c)}" for o, c in _PAIRS.items()
+    )
     + "|"
     + "|".join(f"{q}([^{q}\\n]*){q}" for q in _SYMMETRIC)
 )
@@ -60,25 +62,27 @@ _FIGURE = re.compile(rf"({_NUM})({_MAG})({_UNIT_RE})?")
 _UNIT_FOLD = {"个月": ("月", 1), "月": ("月", 1), "年": ("月", 12), "周": ("天", 7)}
 _UNIT_FOLD |= {"日": ("天", 1), "周岁": ("岁", 1)}
 # Not figures: list markers, "[2]" clause references of the prompt, ordinals.
-_NOT_FIGURE = re.compile(r"^\d{1,2}(?:[.、)](?!\d))|[\[(]\d{1,2}[\])]|第[\d一二三四五六七八九十]+")
+_NOT_FIGURE = re.compile(
+    r"(?m)^\s*\d{1,2}(?:[.、)](?!\d))|[\[(]\d{1,2}[\])]|第[\d一二三四五六七八九十]+"
+)
 
 _PROGRAMME_WORDS = (
     "担保贷款 贴息贷款 专项资金 扶持资金 补贴 补助 资助 奖补 奖励 贴息 基金 津贴 贷款 减免"
 ).split()
 _PROGRAMME_RE = re.compile("|".join(_PROGRAMME_WORDS))
 # A qualifier before a programme word stops at these (verbs, particles, numbers, units).
-_QUALIFIER_STOP = set("可以申请享受给予获得领取发放提供的和与及或等按对向为由在是有将把被从其该此并且还也都最高元万亿")
+_QUALIFIER_STOP = set(
+    "可以申请享受给予获得领取发放提供的和与及或等按对向为由在是有将把被从其该此并且还也都最高元万亿"
+)
 _QUALIFIER_STOP |= set("零〇一二两三四五六七八九十百千个项次年月日")
 
-_NEGATION = re.compile(
-    r"没有|无需|无须|不用|不能|不可|不予|不得|不需|未|免|不|无|非"
-)
+_NEGATION = re.compile(r"没有|无需|无须|不用|不能|不可|不予|不得|不需|未|免|不|无|非")
 # Words that contain a negation character but negate nothing.
-_NOT_NEGATION = re.compile(
-    r"无论|不论|不管|不仅|不但|不断|非常|未来|不久"
-)
+_NOT_NEGATION = re.compile(r"无论|不论|不管|不仅|不但|不断|非常|未来|不久")
 # Statements of absence the prompt asks for ("文件中没有规定").
-_ABSENCE = re.compile(r"(?:没有|未|无)(?:明确|作|具体)?(?:规定|提及|提到|涉及|说明|找到)")
+_ABSENCE = re.compile(
+    r"(?:没有|未|无)(?:明确|作|具体)?(?:规定|提及|提到|涉及|说明|找到)"
+)
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -157,7 +161,7 @@ def _number(s: str) -> float:
 
 def figures(text: str) -> set[tuple[str, float]]:
     """(unit, value) of every figure in ``text``; unit "" when the number stands alone."""
-    s = _NOT_FIGURE.sub(" ", normalize(text))
+    s = normalize(_NOT_FIGURE.sub("|", unicodedata.normalize("NFKC", text)))
     found: set[tuple[str, float]] = set()
     for m in _DATE.finditer(s):
         y, mo, d = m[1] or m[4], m[2] or m[5], m[3] or m[6] or 0
@@ -190,7 +194,9 @@ def _names(sentence: str, terms: Collection[str]) -> set[str]:
     previous_end = 0
     for m in _PROGRAMME_RE.finditer(sentence):
         start = m.start()
-        while start > max(previous_end, m.start() - 2) and _CJK.match(sentence[start - 1]):
+        while start > max(previous_end, m.start() - 2) and _CJK.match(
+            sentence[start - 1]
+        ):
             if sentence[start - 1] in _QUALIFIER_STOP:
                 break
             start -= 1
@@ -223,7 +229,9 @@ class _Sources:
         return any(phrase in t for t in self.texts)
 
 
-def _check(sentence: str, src: _Sources, terms: Collection[str]) -> tuple[bool, int, int]:
+def _check(
+    sentence: str, src: _Sources, terms: Collection[str]
+) -> tuple[bool, int, int]:
     """(grounded?, unverifiable quotes, verified evidence quotes) of one sentence."""
     spans = [(opener, _bare(q)) for opener, q in quotes(sentence)]
     bad = sum(1 for _, q in spans if not src.contain(q))
@@ -243,7 +251,9 @@ def _check(sentence: str, src: _Sources, terms: Collection[str]) -> tuple[bool, 
     return ok, bad, good if ok else 0
 
 
-def ground(text: str, sources: Sequence[str], *, terms: Collection[str] = ()) -> Grounded:
+def ground(
+    text: str, sources: Sequence[str], *, terms: Collection[str] = ()
+) -> Grounded:
     """Keep the sentences of ``text`` whose every claim is found in ``sources``.
 
     Args:
@@ -254,14 +264,18 @@ def ground(text: str, sources: Sequence[str], *, terms: Collection[str] = ()) ->
         tuple(_bare(s) for s in sources),
         frozenset(f for s in sources for f in figures(s)),
     )
-    kept, removed, bad_quotes, evidence = [], [], 0, 0
+    kept: list[str] = []
+    removed: list[str] = []
+    bad_quotes = evidence = 0
     for sentence in split_sentences(text):
         ok, bad, good = _check(sentence, src, terms)
         bad_quotes += bad
         evidence += good
         (kept if ok else removed).append(sentence)
     body = re.sub(r"\n{3,}", "\n\n", "".join(kept)).strip()
-    return Grounded(body, tuple(s.strip() for s in removed if s.strip()), bad_quotes, evidence)
+    return Grounded(
+        body, tuple(s.strip() for s in removed if s.strip()), bad_quotes, evidence
+    )
 
 
 def verify_quotes(text: str, sources: Sequence[str]) -> tuple[str, int]:

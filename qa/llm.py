@@ -31,6 +31,7 @@ __all__ = ["make_chat_model", "rephrase", "render", "verify_quotes"]
 PROMPTS_DIR = data_dir("prompts")
 CLAUSES_PER_PART = 5  # clauses of each part's search shown to the model
 
+
 class LLMTimeout(Exception):
     """The chat model did not reply within the question's total deadline."""
 
@@ -51,7 +52,8 @@ def make_chat_model(settings: LLMSettings) -> Any:
         timeout=settings.timeout_s,
         max_retries=0,
         temperature=0,
-        max_tokens=settings.max_tokens,
+        # sent as max_completion_tokens; mypy knows only that field's name
+        max_tokens=settings.max_tokens,  # type: ignore[call-arg]
         http_client=bounded_client(
             total_s=settings.timeout_s, max_bytes=reply_byte_limit(settings)
         ),
@@ -173,7 +175,9 @@ def rephrase(
     sources += [f"{c.region}《{c.title}》" for c in answer.citations]
     try:
         text = invoke_within(llm, _messages(answer, hits), settings.timeout_s)
-    except Exception as exc:  # network, timeout, bad endpoint: the grounded answer stands
+    except (
+        Exception
+    ) as exc:  # network, timeout, bad endpoint: the grounded answer stands
         return with_llm_notice(answer, _failure_notice(exc, settings))
     grounded = ground(_capped(text, settings.max_chars), sources, terms=terms)
     if not grounded.evidence or not grounded.text:
@@ -183,10 +187,14 @@ def rephrase(
             ),
             llm_removed_quotes=grounded.removed_quotes,
         )
-    out = replace(answer, text=grounded.text, llm_removed_quotes=grounded.removed_quotes)
+    out = replace(
+        answer, text=grounded.text, llm_removed_quotes=grounded.removed_quotes
+    )
     if grounded.removed:
         n = len(grounded.removed)
-        out = with_llm_notice(out, f"大模型回答中有 {n} 句无法在所引条款中核实，已删除。")
+        out = with_llm_notice(
+            out, f"大模型回答中有 {n} 句无法在所引条款中核实，已删除。"
+        )
     return out
 
 

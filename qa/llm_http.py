@@ -9,6 +9,7 @@ a reply body once the deadline passes or ``max_bytes`` have arrived.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from typing import Any
 
 
@@ -28,7 +29,7 @@ def bounded_client(*, total_s: float, max_bytes: int) -> Any:
         def __init__(self, inner: httpx.SyncByteStream, deadline: float) -> None:
             self.inner, self.deadline = inner, deadline
 
-        def __iter__(self):  # type: ignore[no-untyped-def]
+        def __iter__(self) -> Iterator[bytes]:
             read = 0
             for chunk in self.inner:
                 read += len(chunk)

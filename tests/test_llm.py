@@ -138,7 +138,9 @@ def test_invented_figure_outside_brackets_is_removed(fake_pipeline, server):
     assert f"「{REAL}」" in ans.text and "1 句无法在所引条款中核实" in ans.notice
 
 
-@pytest.mark.parametrize("quoted", ["“最高可申请88万元”", "『可申请最高60万元个人贷款』"])
+@pytest.mark.parametrize(
+    "quoted", ["“最高可申请88万元”", "『可申请最高60万元个人贷款』"]
+)
 def test_figure_inside_other_brackets_is_removed(fake_pipeline, server, quoted):
     reply = f"创业者贷款额度为{quoted}。依据：「{REAL}」"
     ans = _ask(fake_pipeline, server, reply)
@@ -222,3 +224,14 @@ def test_llm_settings_from_env_and_checked():
     assert (llm.max_chars, llm.max_tokens) == (1234, 99)
     with pytest.raises(Exception, match="llm_max_chars"):
         LLMSettings(max_chars=0)
+
+
+def test_real_pipeline_keeps_grounded_and_drops_invented(real_pipeline, server):
+    server.reply = (
+        f"肇庆市符合条件的创业者最高可贷50万元。依据：「{REAL}」。"
+        "另外还可以申请一次性创业资助10万元。"
+    )
+    ans = _with_llm(real_pipeline, server.settings()).ask(LOAN_Q)
+    assert server.calls == 1 and ans.answered
+    assert f"「{REAL}」" in ans.text and "一次性创业资助" not in ans.text
+    assert "1 句无法在所引条款中核实" in ans.notice
