@@ -78,10 +78,12 @@ _QUALIFIER_STOP |= set("零〇一二两三四五六七八九十百千个项次�
 
 _NEGATION = re.compile(r"没有|无需|无须|不用|不能|不可|不予|不得|不需|未|免|不|无|非")
 # Words that contain a negation character but negate nothing.
-_NOT_NEGATION = re.compile(r"无论|不论|不管|不仅|不但|不断|非常|未来|不久")
+_NOT_NEGATION = re.compile(
+    r"无论|不论|不管|不仅|不但|不断|非常|未来|不久|不同|避免|以免"
+)
 # Statements of absence the prompt asks for ("文件中没有规定").
 _ABSENCE = re.compile(
-    r"(?:没有|未|无)(?:明确|作|具体)?(?:规定|提及|提到|涉及|说明|找到)"
+    r"(?:没有|未|无)(?:明确|作|具体)?(?:规定|提及|提到|涉及|说明|找到|载明|写明)"
 )
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import string
 import threading
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -91,10 +91,20 @@ def _shown_hits(results: Sequence[SearchResult]) -> list[Hit]:
     return out
 
 
-def _messages(answer: Answer, hits: list[Hit]) -> list[tuple[str, str]]:
+def _label(hit: Hit, titles: Mapping[str, str]) -> str:
+    """Region, document title and clause heading of a clause, as shown to the model."""
+    c = hit.chunk
+    title = titles.get(c.doc_id, "")
+    return (
+        f"{c.region}《{title}》{c.heading}" if title else f"{c.region}《{c.heading}》"
+    )
+
+
+def _messages(
+    answer: Answer, hits: list[Hit], titles: Mapping[str, str]
+) -> list[tuple[str, str]]:
     clauses = "\n".join(
-        f"[{i}] {h.chunk.region}《{h.chunk.heading}》：{h.chunk.text}"
-        for i, h in enumerate(hits, 1)
+        f"[{i}] {_label(h, titles)}：{h.chunk.text}" for i, h in enumerate(hits, 1)
     )
     user = render(
         "answer_user",
@@ -160,21 +170,24 @@ def rephrase(
     *,
     settings: LLMSettings | None = None,
     terms: Collection[str] = (),
+    titles: Mapping[str, str] | None = None,
 ) -> Answer:
     """Let the LLM phrase the answer in one call; keep only grounded sentences.
 
     Args:
         results: the search result of each part of the question.
         terms: known programme names (policy vocabulary) the reply must ground too.
+        titles: document id → title, shown with each clause.
     """
     settings = settings or LLMSettings()
     results = [results] if isinstance(results, SearchResult) else list(results)
     hits = _shown_hits(results)
+    titles = titles or {}
     sources = [h.chunk.text for h in hits] + [c.quote for c in answer.citations]
-    sources += [f"{h.chunk.region}《{h.chunk.heading}》" for h in hits]
-    sources += [f"{c.region}《{c.title}》" for c in answer.citations]
+    sources += [_label(h, titles) for h in hits]  # so 《title》 and headings verify
+    sources += [f"{c.region}《{c.title}》{c.clause}" for c in answer.citations]
     try:
-        text = invoke_within(llm, _messages(answer, hits), settings.timeout_s)
+        text = invoke_within(llm, _messages(answer, hits, titles), settings.timeout_s)
     except (
         Exception
     ) as exc:  # network, timeout, bad endpoint: the grounded answer stands

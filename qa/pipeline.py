@@ -207,6 +207,7 @@ class Pipeline:
                 [p.result for p in state.parts],
                 settings=self.config.llm,
                 terms=policy_terms(self.retriever.lexicon.user_dict),
+                titles={d.id: d.title for d in self.docs.values()},
             )
         return replace(answer, query=" | ".join(p.query for p in state.parts))
 

@@ -131,6 +131,20 @@ def test_valid_reply_is_kept(fake_pipeline, server):
     assert limit == LLMSettings().max_tokens
 
 
+NATURAL = (
+    "根据肇庆市的政策，符合条件的创业者最高可申请50万元个人创业担保贷款，小微企业最高可申请"
+    "500万元，并按政策规定给予贴息。\n\n依据：\n1. 肇庆市《肇庆市贯彻落实省“民生十大工程”五年"
+    "行动计划就业领域实施方案(2023—2027年)》：「符合条件的创业者可申请最高50万元个人贷款、"
+    "小微企业可申请最高500万元小微企业贷款，按政策规定给予贴息。」\n2. 确有需要的，创业担保贷款"
+    "可按规定申请展期还款，期限原则上不超过1年。\n\n申请的具体条件文件中没有规定，可向当地人社部门咨询。"
+)
+
+
+def test_natural_reply_with_title_list_and_absence_is_kept(fake_pipeline, server):
+    ans = _ask(fake_pipeline, server, NATURAL)
+    assert ans.text == NATURAL and "大模型" not in ans.notice
+
+
 def test_invented_figure_outside_brackets_is_removed(fake_pipeline, server):
     reply = f"可以贷款，最高88888元，利息全免，当天放款。依据：「{REAL}」"
     ans = _ask(fake_pipeline, server, reply)
