@@ -174,7 +174,19 @@ class LLMSettings:
     base_url: str = ""
     model: str = ""
     api_key: str = ""
+    # Total seconds for all LLM work of one question (not per read); then the grounded
+    # answer is shown with a notice.
     timeout_s: float = 20.0
+    # The reply is cut at this many characters (and reading stops at a matching byte
+    # bound), so a runaway reply cannot reach the user or fill memory.
+    max_chars: int = 4000
+    # Passed to the model as max_tokens (about one token per Chinese character).
+    max_tokens: int = 2000
+
+    def __post_init__(self) -> None:
+        _check_range("llm_timeout_s", self.timeout_s, 0.1, 3600.0)
+        _check_range("llm_max_chars", self.max_chars, 100, 1_000_000)
+        _check_range("llm_max_tokens", self.max_tokens, 16, 1_000_000)
 
     @property
     def enabled(self) -> bool:

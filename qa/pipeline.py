@@ -204,6 +204,17 @@ class Pipeline:
             answer = answers[0]
         else:
             answer = merge_parts(state.question, answers)
+        if self.llm is not None and answer.answered:  # one call for all the parts
+            from qa.llm import policy_terms, rephrase
+
+            answer = rephrase(
+                self.llm,
+                answer,
+                [p.result for p in state.parts],
+                settings=self.config.llm,
+                terms=policy_terms(self.retriever.lexicon.user_dict),
+                titles={d.id: d.title for d in self.docs.values()},
+            )
         return replace(answer, query=" | ".join(p.query for p in state.parts))
 
     def _cited_hits(
@@ -238,10 +249,6 @@ class Pipeline:
         answer = self.composer.compose(part.question, part.result, intent, prior=prior)
         if intent.injection:
             answer = with_notice(answer, INJECTION_NOTICE)
-        if self.llm is not None and answer.answered:
-            from qa.llm import rephrase
-
-            answer = rephrase(self.llm, answer, part.result)
         return answer
 
 
