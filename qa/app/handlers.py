@@ -52,7 +52,7 @@ def _region_arg(region: str | None) -> str | None:
 
 def _shown(text: object) -> str:
     """The start of the question echoed back (never a huge or non-string value)."""
-    return text[:500] if isinstance(text, str) else ""
+    return text[:200] if isinstance(text, str) else ""
 
 
 def api_ask(
