@@ -81,10 +81,10 @@ def call(
     with urllib.request.urlopen(
         f"{base}/gradio_api/call/{name}/{event_id}", timeout=timeout
     ) as r:
-        return 200, _sse_result(r.read().decode())
+        return 200, sse_result(r.read().decode())
 
 
-def _sse_result(stream: str) -> dict | None:
+def sse_result(stream: str) -> dict | None:
     """The data of the ``complete`` event (None after an ``error`` event)."""
     event = ""
     for line in stream.splitlines():

@@ -18,7 +18,7 @@ import pytest
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 
-from bench.soak import call, free_port, not_verbatim, post  # noqa: E402
+from bench.soak import call, free_port, not_verbatim, post, sse_result  # noqa: E402
 from qa import app  # noqa: E402
 from qa.config import Config  # noqa: E402
 
@@ -224,3 +224,12 @@ def test_a_failed_load_hides_paths_and_is_retried(pipeline, caplog):
         assert call(url, "search", ["贷款"])[1]["ok"] and len(attempts) == tried + 1
     finally:
         demo.close()
+
+
+def test_named_arguments_over_call_v2(server):
+    body = json.dumps({"question": "创业担保贷款能贷多少？"}).encode()
+    status, reply = post(f"{server[0]}/gradio_api/call/v2/ask", body)
+    event_id = json.loads(reply)["event_id"]
+    with urllib.request.urlopen(f"{server[0]}/gradio_api/call/ask/{event_id}") as r:
+        out = sse_result(r.read().decode())
+    assert status == 200 and out["ok"] and out["question"] == "创业担保贷款能贷多少？"
