@@ -2,7 +2,9 @@
 
 ``create_app(pipeline)`` builds the Blocks and ``launch(app)`` serves it (smolagents'
 split), so tests drive the UI with a small fake pipeline. Two API endpoints are public on
-purpose — ``/ask`` and ``/search`` — and return JSON-friendly dicts; every UI event is private.
+purpose — ``/ask`` and ``/search`` — and return JSON-friendly dicts; every UI event is private,
+and :class:`qa.app.guard.ApiGuard` makes it unreachable over plain HTTP too (no uploads
+either). ``serve`` reloads the pipeline when ``qa index`` builds a new index.
 
 All user and document text is escaped here before it becomes HTML, including Markdown and
 LaTeX characters, because the chatbot renders Markdown: a question cannot inject markup.
@@ -12,9 +14,13 @@ LaTeX characters, because the chatbot renders Markdown: a question cannot inject
 # No `from __future__ import annotations` here: Gradio reads the annotations of event
 # handlers (gr.Request, gr.SelectData) at run time to decide what to inject.
 
+import hashlib
+import inspect
+import json
 import os
 
 from qa.app.common import CSS, SCROLL_JS, doc_choices, region_choices
+from qa.app.guard import ApiGuard
 from qa.app.handlers import (
     ALL,
     AUTO,
@@ -25,7 +31,7 @@ from qa.app.handlers import (
     chat_turn,
     search_table,
 )
-from qa.app.lazy import LazyPipeline, Service
+from qa.app.lazy import POLL_S, LazyPipeline, Service
 from qa.app.render import document_html, documents_rows, esc
 from qa.app.tabs import documents as documents_tab
 from qa.app.tabs import qa as qa_tab
@@ -45,7 +51,9 @@ __all__ = [
     "create_app",
     "document_html",
     "documents_rows",
+    "index_version",
     "launch",
+    "reloading",
     "search_table",
     "serve",
 ]
@@ -57,15 +65,20 @@ CONCURRENCY = 16
 
 
 # -- the Blocks ---------------------------------------------------------------------------
-def create_app(pipeline_or_loader):
+def create_app(
+    pipeline_or_loader, *, version=None, poll_s: float = POLL_S, reload=None
+):
     """Build the web app around a pipeline, or a zero-argument callable that loads one.
 
     With a loader the page opens at once and shows "正在建立索引…" until the pipeline is ready.
+    ``version``/``poll_s``/``reload`` are :class:`LazyPipeline`'s (reload on a new index).
     """
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     import gradio as gr
 
-    lazy = LazyPipeline(pipeline_or_loader)
+    lazy = LazyPipeline(
+        pipeline_or_loader, version=version, poll_s=poll_s, reload=reload
+    )
     private = {"api_visibility": "private"}
     with gr.Blocks(title="创业政策问答", analytics_enabled=False) as demo:
         gr.Markdown("## 创业政策问答 · 每个回答都引用文件原文并注明发文地区")
@@ -87,7 +100,7 @@ def create_app(pipeline_or_loader):
         ]
 
         _wire_loading(gr, lazy, demo, status, timer, choosers, tabs, docs_ui, private)
-        _register_api(gr, lazy)
+        demo.qa_public = _register_api(gr, lazy)
     demo.queue(default_concurrency_limit=CONCURRENCY)
     demo.qa_pipeline = lazy  # for tests and serve()
     return demo
@@ -97,6 +110,8 @@ def _wire_loading(gr, lazy, demo, status, timer, choosers, tabs, docs_ui, privat
     """Status banner and choices while the pipeline loads; deep links once it has."""
 
     def refresh():
+        if lazy.error:  # a failed load: a page (re)load tries again
+            lazy.retry()
         if not lazy.ready:
             return [
                 gr.HTML(_status_html(lazy), visible=True),
@@ -117,8 +132,11 @@ def _wire_loading(gr, lazy, demo, status, timer, choosers, tabs, docs_ui, privat
     ).then(None, None, None, js=SCROLL_JS, **private)
 
 
-def _register_api(gr, lazy: LazyPipeline) -> None:
-    """The two public endpoints; typed signatures give the client its parameter names."""
+def _register_api(gr, lazy: LazyPipeline) -> dict:
+    """The two public endpoints; typed signatures give the client its parameter names.
+
+    Returns each endpoint's argument defaults (for :class:`ApiGuard`).
+    """
 
     def ask(question: str, region: str = "", history: list | None = None) -> dict:
         """Answer a question with verbatim quotes. region: e.g. 上海市 ("" = from the question)."""
@@ -137,6 +155,16 @@ def _register_api(gr, lazy: LazyPipeline) -> None:
 
     gr.api(ask, api_name="ask")
     gr.api(search, api_name="search")
+    return {"ask": _defaults(ask), "search": _defaults(search)}
+
+
+def _defaults(fn) -> list:
+    """Each parameter's default; "" for a required one (then refused as empty input)."""
+    empty = inspect.Parameter.empty
+    return [
+        "" if p.default is empty else p.default
+        for p in inspect.signature(fn).parameters.values()
+    ]
 
 
 def _status_html(lazy: LazyPipeline) -> str:
@@ -174,7 +202,14 @@ def _open_from_query(gr, lazy: LazyPipeline, params: dict):
 def launch(
     app, host: str = "127.0.0.1", port: int = 7860, *, block: bool = True, **kwargs
 ) -> str:
-    """Serve ``app``; returns the local URL (at once when ``block`` is False)."""
+    """Serve ``app``; returns the local URL (at once when ``block`` is False).
+
+    Monitoring is off, and :class:`ApiGuard` wraps Gradio's routes (no private events or
+    uploads over HTTP; optional arguments optional).
+    """
+    from starlette.middleware import Middleware
+
+    guard = Middleware(ApiGuard, public=app.qa_public)
     _, url, _ = app.launch(
         server_name=host,
         server_port=port,
@@ -183,17 +218,55 @@ def launch(
         footer_links=["api"],
         show_error=False,
         quiet=True,
+        enable_monitoring=False,
+        app_kwargs={"middleware": [guard]},
         **kwargs,
     )
     return url
 
 
 def serve(config, host: str = "127.0.0.1", port: int = 7860) -> None:
-    """``qa serve``: open the page at once; the pipeline loads (or builds its index) behind it."""
+    """``qa serve``: open the page at once; the pipeline loads (or builds its index) behind it.
+
+    When ``qa index`` builds a new index while it runs, the server reloads it.
+    """
+    print(f"policy-qa: http://{host}:{port}  (正在加载，页面会显示进度)", flush=True)
+    launch(create_app(**reloading(config)), host, port)
+
+
+def reloading(config, *, poll_s: float = POLL_S) -> dict:
+    """``create_app`` arguments that load ``config``'s pipeline and reload a new index.
+
+    A reload reuses the loaded embedder and never builds: an index that does not match
+    the corpus on disk is refused (logged) and the old one keeps serving.
+    """
     from qa.pipeline import Pipeline
 
-    def load(status):
-        return Pipeline.load(config, status=status)
+    loaded: dict = {}
 
-    print(f"policy-qa: http://{host}:{port}  (正在加载，页面会显示进度)", flush=True)
-    launch(create_app(load), host, port)
+    def load(status):
+        p = Pipeline.load(config, status=status, embedder=loaded.get("embedder"))
+        loaded["embedder"] = p.retriever.embedder
+        return p
+
+    def reload():
+        strict = config.with_(on_stale="fail")
+        return Pipeline.load(strict, embedder=loaded.get("embedder"))
+
+    return {
+        "pipeline_or_loader": load,
+        "version": lambda: index_version(config.index_dir),
+        "reload": reload,
+        "poll_s": poll_s,
+    }
+
+
+def index_version(index_dir) -> str | None:
+    """A fingerprint of the current index build (its manifest), None when there is none."""
+    from qa.index import read_manifest
+
+    manifest = read_manifest(index_dir)
+    if manifest is None:
+        return None
+    text = json.dumps(manifest, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]

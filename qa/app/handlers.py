@@ -19,8 +19,8 @@ from qa.app.render import (
     read_aloud,
     search_dict,
 )
-from qa.conversation import plain_history
-from qa.errors import QaError
+from qa.errors import QaError, QueryError
+from qa.retrieval.query import check_history, check_region
 
 AUTO = "自动识别"
 
@@ -34,10 +34,25 @@ SEARCH_K = 20
 INTERNAL_ERROR = "系统出错，未能完成本次查询，请稍后再试；也可拨打12333人力资源社会保障服务热线咨询。"
 
 
+# The chat keeps only its last turns as context for follow-ups (the API bounds history
+# at qa.retrieval.query.MAX_HISTORY_*): a long conversation never grows past them.
+CHAT_CONTEXT_MESSAGES = 6
+CHAT_CONTEXT_CHARS = 6_000
+# Messages kept on screen (each answer carries its citation cards).
+CHAT_SHOWN_MESSAGES = 40
+MAX_FILTER_CHARS = 100
+MAX_K = 100
+
+
 # -- handlers (plain functions over a LazyPipeline; the UI and the API share them) -------
 def _region_arg(region: str | None) -> str | None:
-    region = (region or "").strip()
+    region = region.strip() if isinstance(region, str) else region
     return None if region in ("", AUTO, ALL) else region
+
+
+def _shown(text: object) -> str:
+    """The start of the question echoed back (never a huge or non-string value)."""
+    return text[:200] if isinstance(text, str) else ""
 
 
 def api_ask(
@@ -46,20 +61,29 @@ def api_ask(
     region: str | None = None,
     history: list | None = None,
 ) -> dict:
-    """/ask: the answer with its citations; a bad question gives ok=False and a Chinese error."""
+    """/ask: the answer with its citations; bad input gives ok=False, code=bad_input.
+
+    The history is checked (bounded) first, before any other work on the request.
+    """
     try:
+        context = check_history(history)
         p = lazy.get()
-        ans = p.ask(
-            question, region=_region_arg(region), history=plain_history(history)
-        )
+        ans = p.ask(question, region=_region_arg(region), history=context)
         return answer_dict(p, ans)
     except Exception as exc:  # noqa: BLE001 - a message for the user, the traceback to the log
+        message, code = _user_error(exc)
         return {
             "ok": False,
-            "error": _user_error(exc),
-            "question": str(question)[:500],
+            "error": message,
+            "code": code,
+            "question": _shown(question),
+            "answered": False,
+            "answer": message,
+            "region": "",
+            "notice": "",
             "citations": [],
             "related": [],
+            "latency_ms": 0.0,
         }
 
 
@@ -73,39 +97,64 @@ def api_search(
     k: int = SEARCH_K,
 ) -> dict:
     """/search: ranked clauses; filters are optional ("" or 全部 = no filter)."""
-    none = ("", ALL, None)
     try:
+        named = (("level", level), ("doc_id", doc_id), ("topic", topic))
+        filters = {name: _filter(name, value) for name, value in named}
+        region = check_region(_region_arg(region))
         p = lazy.get()
-        result = p.search(
-            query,
-            region=_region_arg(region),
-            k=int(k),
-            level=None if level in none else level,
-            doc_id=None if doc_id in none else doc_id,
-            topic=None if topic in none else topic,
-        )
-        return search_dict(p, result)
+        result = p.search(query, region=region, k=_k(k), **filters)
+        return {**search_dict(p, result), "code": ""}
     except Exception as exc:  # noqa: BLE001
+        message, code = _user_error(exc)
         return {
             "ok": False,
-            "error": _user_error(exc),
-            "query": str(query)[:500],
+            "error": message,
+            "code": code,
+            "query": _shown(query),
+            "scopes": [],
             "notes": [],
             "hits": [],
         }
 
 
-def _user_error(exc: Exception) -> str:
-    """QueryError and loading messages are for users; anything else is logged, not shown."""
-    if isinstance(exc, (QaError, TimeoutError, LoadFailed)):
-        return str(exc)
+def _filter(name: str, value: object) -> str | None:
+    if value in ("", ALL, None):
+        return None
+    if not isinstance(value, str) or len(value) > MAX_FILTER_CHARS:
+        raise QueryError(f"筛选条件 {name} 应为简短文字。")
+    return value
+
+
+def _k(k: object) -> int:
+    if isinstance(k, bool) or not isinstance(k, (int, float)) or not 1 <= k <= MAX_K:
+        raise QueryError(f"k 应为 1 到 {MAX_K} 之间的整数。")
+    return int(k)
+
+
+def _user_error(exc: Exception) -> tuple[str, str]:
+    """(Chinese message, code): bad input and loading are for users; the rest is logged."""
+    if isinstance(exc, QaError):
+        return str(exc), "bad_input"
+    if isinstance(exc, (TimeoutError, LoadFailed)):
+        return str(exc), "unavailable"
     logging.getLogger(__name__).exception("request failed")
-    return INTERNAL_ERROR
+    return INTERNAL_ERROR, "internal"
+
+
+def _chat_context(history: list[dict]) -> list[dict]:
+    """The last few turns, within a character budget (oldest dropped first)."""
+    kept = history[-CHAT_CONTEXT_MESSAGES:]
+    while kept and sum(len(m["content"]) for m in kept) > CHAT_CONTEXT_CHARS:
+        kept = kept[1:]
+    return kept
 
 
 def chat_turn(lazy: LazyPipeline, question: str, region: str, state: dict):
     """Generator for the 问答 tab: show the question at once, then the answer and its cards."""
-    state = {"messages": list(state["messages"]), "history": list(state["history"])}
+    state = {
+        "messages": list(state["messages"])[-CHAT_SHOWN_MESSAGES:],
+        "history": _chat_context(list(state["history"])),
+    }
     shown = question.strip() if isinstance(question, str) else ""
     shown = esc(
         shown if len(shown) <= 600 else shown[:600] + "…"
@@ -120,12 +169,16 @@ def chat_turn(lazy: LazyPipeline, question: str, region: str, state: dict):
         p = lazy.get()
         ans = p.ask(question, region=_region_arg(region), history=state["history"])
         reply = answer_html(p, ans)
-        state["history"] += [
-            {"role": "user", "content": question},
-            {"role": "assistant", "content": ans.text},
-        ]
+        if not ans.error:
+            state["history"] = _chat_context(
+                state["history"]
+                + [
+                    {"role": "user", "content": question.strip()},
+                    {"role": "assistant", "content": ans.text},
+                ]
+            )
     except Exception as exc:  # noqa: BLE001
-        reply = f'<div class="qa-notice">{esc(_user_error(exc))}</div>'
+        reply = f'<div class="qa-notice">{esc(_user_error(exc)[0])}</div>'
     state["messages"].append({"role": "assistant", "content": reply})
     yield state["messages"], state, ""
 

@@ -367,8 +367,9 @@ def test_lazy_pipeline_reports_status_then_serves(fake):
         raise OSError("磁盘已满")
 
     bad = app.LazyPipeline(broken)
-    with pytest.raises(RuntimeError, match="磁盘已满"):
+    with pytest.raises(RuntimeError, match="加载失败") as failed:
         bad.get(timeout=5)
+    assert "磁盘已满" not in str(failed.value)  # details go to the log only
 
 
 # -- the launched app through gradio_client ---------------------------------------------
@@ -465,3 +466,54 @@ def test_twenty_concurrent_questions(real_pipeline):
                 == real_pipeline.docs[c["doc_id"]].text[c["start"] : c["end"]]
             )
     assert elapsed < 10, elapsed
+
+
+# -- bounded history, the chat's own context, the soak ------------------------------------
+def test_a_long_chat_keeps_working_with_a_bounded_context(lazy, fake):
+    from qa.retrieval.query import check_history
+
+    state = {"messages": [], "history": []}
+    for i in range(30):
+        *_, (messages, state, _) = app.chat_turn(
+            lazy, f"第{i}个问题：能贷多少？" + "很长" * 200, "自动识别", state
+        )
+    assert "个人最高可申请30万元" in messages[-1]["content"]
+    sent = fake.calls[-1][3]
+    assert 0 < len(sent) <= app.handlers.CHAT_CONTEXT_MESSAGES
+    assert check_history(sent) == sent  # always within what /ask accepts
+    assert sent[-2]["content"].startswith("第28个问题")  # the latest turns are kept
+    assert len(messages) <= app.handlers.CHAT_SHOWN_MESSAGES + 2
+
+
+def test_history_is_checked_before_any_other_work(fake):
+    class Untouchable(app.LazyPipeline):
+        def get(self, timeout=600.0):
+            raise AssertionError("the pipeline was reached")
+
+    lazy = Untouchable(fake)
+    for history in ([{"role": "user", "content": "长" * 1_000_000}], "x", [1] * 10**6):
+        t0 = time.perf_counter()
+        out = app.api_ask(lazy, "那培训呢？", "", history)
+        assert (
+            not out["ok"] and out["code"] == "bad_input" and "对话历史" in out["error"]
+        )
+        assert time.perf_counter() - t0 < 0.5
+
+
+@pytest.mark.slow
+def test_reduced_soak(real_pipeline):
+    from bench.soak import free_port as port
+    from bench.soak import passed, soak
+
+    demo = app.create_app(real_pipeline)
+    url = app.launch(demo, port=port(), block=False)
+    try:
+        texts = {d: doc.text for d, doc in real_pipeline.docs.items()}
+        report = soak(url, texts, clients=10, questions=5)
+    finally:
+        demo.close()
+    print("\nreduced soak:", report)
+    assert report["well_formed"] == 50 and report["bad_sent"] > 0
+    assert report["errors"] == 0 and report["bad_accepted"] == 0, report
+    assert report["not_verbatim"] == 0 and report["citations"] > 0, report
+    assert passed(report), report
