@@ -9,9 +9,8 @@ that restates the body (``qa.chunking.appendix``) is parsed into rows linked to 
 
 from __future__ import annotations
 
-import re
-
 from qa.chunking.appendix import appendix_chunks
+from qa.chunking.attachments import segments
 from qa.chunking.clauses import DEFAULT_MAX_CHARS, clause_units, unit_chunks
 from qa.chunking.furniture import paragraphs
 from qa.chunking.ids import dedupe_ids
@@ -20,20 +19,17 @@ from qa.types import Chunk, Document
 CHUNKER_VERSION = "1"
 
 
-_APPENDIX = re.compile(r"^附\s*件\s*\d*\s*[:：]?\s*$")
-
-
 def chunk_document(doc: Document, *, max_chars: int = DEFAULT_MAX_CHARS) -> list[Chunk]:
     """Split one document into clause chunks (body, preamble and appendix rows)."""
     if max_chars < 50:
         raise ValueError(f"max_chars must be >= 50, got {max_chars!r}")
-    paras = paragraphs(doc)
-    cut = next((i for i, p in enumerate(paras) if _APPENDIX.match(p.text)), len(paras))
     chunks: list[Chunk] = []
-    for unit in clause_units(paras[:cut]):
-        chunks.extend(unit_chunks(doc, unit, max_chars))
-    if cut < len(paras):
-        chunks = appendix_chunks(doc, paras[cut:], chunks)
+    for seg in segments(paragraphs(doc)):
+        if seg.table:
+            chunks = appendix_chunks(doc, seg.paras, chunks)
+            continue
+        for unit in clause_units(seg.paras, root=seg.root, lead=seg.lead):
+            chunks.extend(unit_chunks(doc, unit, max_chars))
     return dedupe_ids(chunks)
 
 
