@@ -1,10 +1,14 @@
 """Split a policy document into clause chunks that follow its own structure.
 
-Headings: ``一、`` > ``（一）``/``(一)`` > ``1.`` > ``(1)``, and inline ``一是…二是…`` items.
+Headings: regulations' ``第X章`` > ``第X节`` > ``第X条`` (an article's （一）（二） items stay
+in it); plans' ``一、`` > ``（一）``/``(一)`` > ``1.`` > ``(1)``, and inline ``一是…二是…`` items.
 Each chunk is one clause (or a sentence-bounded piece of a long one) with its heading
 path and ``[start, end)`` offsets into the raw text: ``doc.text[start:end] == chunk.text``.
-A trailing ``（责任单位：…）`` note becomes the clause's ``departments``. An appendix table
-that restates the body (``qa.chunking.appendix``) is parsed into rows linked to the body clauses.
+Web-page debris (``qa.chunking.furniture``) becomes no chunk. A trailing ``（责任单位：…）``
+note becomes the clause's ``departments``. Each ``附件`` is judged by what follows it
+(``qa.chunking.attachments``): the plan itself is chunked under its title; a table that
+restates the body (``qa.chunking.appendix``) is parsed into rows linked to the body
+clauses. A 落款 is a ``signature`` chunk, a definition clause a ``definition`` chunk.
 """
 
 from __future__ import annotations
@@ -16,7 +20,8 @@ from qa.chunking.furniture import paragraphs
 from qa.chunking.ids import dedupe_ids
 from qa.types import Chunk, Document
 
-CHUNKER_VERSION = "1"
+# "2": 落款 blocks split out as signature chunks; definition kind; article structure.
+CHUNKER_VERSION = "2"
 
 
 def chunk_document(doc: Document, *, max_chars: int = DEFAULT_MAX_CHARS) -> list[Chunk]:

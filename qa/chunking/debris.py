@@ -25,6 +25,7 @@ INFO_LABELS = (
     "主题词",
     "信息分类",
     "组配分类",
+    "分类",
     "体裁分类",
     "服务对象分类",
     "效力状态",
@@ -73,6 +74,8 @@ LABELLED_LINE = re.compile(
     rf"^[【\[]?({label_pattern(INFO_LABELS + _META_LABELS)})\s*[:：]"
 )
 BARE_LABEL = re.compile(rf"^({label_pattern(INFO_LABELS)})$")
+# An info box rendered as a table row: a label cell, then a tab and its value.
+LABEL_ROW = re.compile(rf"^({label_pattern(INFO_LABELS)})\t")
 # The 标题 / 名称 field of an info box: only a label when other info-box lines are near.
 TITLE_LABEL = re.compile(r"^(标[\s\u3000]*题|名[\s\u3000]*称)\s*[:：]?")
 
@@ -94,6 +97,7 @@ LINE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     ("breadcrumb", re.compile(r"^(网站)?首页\s*([>＞»/|→]|&gt;)")),
     ("page-meta", LABELLED_LINE),
+    ("info-box", LABEL_ROW),
     ("page-meta", re.compile(rf"^(时间|日期|发布时间|更新时间)\s*[:：]\s*{_DATE}")),
     ("page-meta", re.compile(rf"^{_DATE}\s+{_TIME}(\s.*)?$")),
     # A byline: author or account, then a date-time stamp (原创 某某 2024-02-20 08:30).

@@ -26,6 +26,7 @@ FIELDS: dict[str, str] = {
     "主题分类": "topic",
     "信息分类": "topic",
     "组配分类": "topic",
+    "分类": "topic",
     "效力状态": "validity",
     "有效性": "validity",
     "时效性": "validity",
@@ -41,6 +42,7 @@ _PAIR = re.compile(
     rf"(?<![\u4e00-\u9fff])({_LABELS})\s*[:：]\s*(.*?)(?=\s+(?:{_LABELS})\s*[:：]|$)"
 )
 _BARE = re.compile(rf"^({_LABELS})$")
+_CELL = re.compile(r"\t+|[ \u3000\xa0]{2,}")
 _DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 
 
@@ -64,6 +66,13 @@ def info_box(text: str) -> dict[str, str]:
         bare = _BARE.match(line)
         if bare:
             pending = FIELDS[_key(bare.group(1))]
+            continue
+        row = _CELL.split(line)
+        if len(row) >= 2 and _BARE.match(row[0]):
+            # A table row of cells: label, value, label, value…
+            for label, value in zip(row[::2], row[1::2]):
+                if _BARE.match(label) and value:
+                    found.setdefault(FIELDS[_key(label)], value)
             continue
         for m in _PAIR.finditer(line):
             value = m.group(2).strip(" \t\u3000\xa0")
