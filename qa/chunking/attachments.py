@@ -12,9 +12,11 @@ import re
 from dataclasses import dataclass
 
 from qa.chunking.headings import heading_rank, heading_title
+from qa.chunking.kinds import signature_runs
 from qa.chunking.lines import Paragraph
 
 ATTACHMENT = re.compile(r"^附\s*件\s*\d*\s*[:：]?\s*$")
+TITLED_ATTACHMENT = re.compile(r"^附\s*件\s*\d*\s*[:：]\s*(\S.{0,78})$")
 _LOOK = 12  # paragraphs read after the 附件 line to decide
 _HEADER_CELL = re.compile(r"^[\u4e00-\u9fffA-Za-z（）()/]{1,6}$")
 _CELL_SEP = re.compile(r"\t|\s*[|｜]\s*|[ \u3000\xa0]{2,}")
@@ -34,8 +36,18 @@ class Segment:
 
 
 def segments(paras: list[Paragraph]) -> list[Segment]:
-    """The body before the first bare ``附件`` line, then one segment per attachment."""
-    cuts = [i for i, p in enumerate(paras) if ATTACHMENT.match(p.text)]
+    """The body before the first attachment, then one segment per attachment.
+
+    An attachment starts at a bare ``附件`` / ``附件2`` line, or at an ``附件1：title``
+    line right after the 落款 (elsewhere such a line lists the notice's attachments).
+    """
+    after_signature = {b for _, b in signature_runs(paras)}
+    cuts = [
+        i
+        for i, p in enumerate(paras)
+        if ATTACHMENT.match(p.text)
+        or (i in after_signature and TITLED_ATTACHMENT.match(p.text))
+    ]
     out = [Segment(paras[: cuts[0] if cuts else len(paras)])]
     for a, b in zip(cuts, cuts[1:] + [len(paras)]):
         out.append(_attachment(paras[a:b]))
@@ -69,6 +81,9 @@ def _attachment(paras: list[Paragraph]) -> Segment:
     n = 0
     while n < len(rest) and _is_title_line(rest[n].text):
         n += 1
+    titled = TITLED_ATTACHMENT.match(paras[0].text)
+    if titled:
+        return Segment(paras, root=(heading_title(titled.group(1)),), lead=1)
     label = re.sub(r"[\s:：]+", "", paras[0].text)
     root = (heading_title("".join(p.text for p in rest[:n])) if n else label,)
     return Segment(paras, root=root, lead=1 + n)

@@ -98,7 +98,15 @@ LINE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("breadcrumb", re.compile(r"^(网站)?首页\s*([>＞»/|→]|&gt;)")),
     ("page-meta", LABELLED_LINE),
     ("info-box", LABEL_ROW),
-    ("page-meta", re.compile(rf"^(时间|日期|发布时间|更新时间)\s*[:：]\s*{_DATE}")),
+    # A date stamp, not an activity's 时间：2024年5月10日 line: a web date (2025-08-01),
+    # or any date with a clock time, and no sentence after it.
+    (
+        "page-meta",
+        re.compile(
+            rf"^(时间|日期|发布时间|更新时间)\s*[:：]\s*"
+            rf"(\d{{4}}[-/.]\d{{1,2}}[-/.]\d{{1,2}}|{_DATE}\s*{_TIME})[^。；]*$"
+        ),
+    ),
     ("page-meta", re.compile(rf"^{_DATE}\s+{_TIME}(\s.*)?$")),
     # A byline: author or account, then a date-time stamp (原创 某某 2024-02-20 08:30).
     ("byline", re.compile(rf"^[^。；，,]{{0,30}}[\s\u3000]{_DATE}[\s\u3000]+{_TIME}$")),

@@ -20,6 +20,7 @@ from qa.chunking.debris import (
     TITLE_LABEL,
     is_menu_row,
 )
+from qa.chunking.headings import heading_rank
 from qa.chunking.kinds import is_org_line
 from qa.chunking.lines import Paragraph, iter_lines, strip_span
 from qa.types import Document
@@ -35,6 +36,7 @@ def find_furniture(text: str) -> list[tuple[int, int, str]]:
     state = {"links": False, "value": False, "box": False}
     head: dict[str, int] = {}
     kept = 0  # lines so far that are not debris
+    in_head = True
     for start, end, _line in iter_lines(text):
         s, e = strip_span(text, start, end)
         line = text[s:e]
@@ -42,7 +44,7 @@ def find_furniture(text: str) -> list[tuple[int, int, str]]:
             continue
         rule = _line_rule(line, state)
         state["box"] = rule in ("info-box", "page-meta")
-        if rule is None and kept < _HEAD_LINES and len(line) >= 6:
+        if rule is None and in_head and len(line) >= 6:
             key = re.sub(r"\s+", "", line)
             seen = head.setdefault(key, kept)
             # A page repeats its title in its head (banner, then article), with only
@@ -51,6 +53,15 @@ def find_furniture(text: str) -> list[tuple[int, int, str]]:
             if seen != kept and kept - seen <= _REPEAT_GAP and not is_org_line(line):
                 rule = "repeated-title"
         kept += rule is None
+        # The page head ends where the text starts: prose or a heading.
+        in_head = (
+            in_head
+            and kept < _HEAD_LINES
+            and not (
+                rule is None
+                and (PROSE_END.search(line) or heading_rank(line) is not None)
+            )
+        )
         if rule:
             spans.append((s, e, rule))
             continue

@@ -94,6 +94,7 @@ def test_debris_line_is_found(line):
         "可拨打12333人社服务热线咨询。",
         "（三）提供免费咨询服务",
         "时间：2024年全年",
+        "时间：2024年5月10日",
         "2023-06-05",
         "上海市人力资源和社会保障局",
         "提供帮办代办服务，推行“一网通办”。",
@@ -218,3 +219,21 @@ def test_real_corpus_signatures_are_their_own_chunks(chunks):
         c for c in chunks if c.doc_id == "guangzhou-2023-186" and c.kind == "preamble"
     ]
     assert gz[-1].text.startswith("关于实施重点群体创业推进行动工作方案")
+
+
+def test_titled_attachment_line_after_the_signature_starts_the_plan():
+    text = "关于印发某方案的通知\n现印发给你们。\n某市人社局\n2024年5月6日\n附件1：某某创业方案\n一、总体要求\n坚持就业优先。"
+    headings = [c.heading for c in chunk_document(doc_of(text))]
+    assert headings == ["前言", "落款", "某某创业方案 > 一、总体要求"]
+    # Inside the notice, the same line only lists the attachment.
+    listed = "关于印发某方案的通知\n现印发给你们。\n附件1：某某创业方案\n某市人社局\n2024年5月6日"
+    assert [c.heading for c in chunk_document(doc_of(listed))] == ["前言", "落款"]
+
+
+def test_repeated_lines_in_the_text_are_not_page_titles():
+    head = "某县关于创业补贴的通知\n浏览次数：12\n某县关于创业补贴的通知\n"
+    body = "附件\n任务清单\n任务\n工作措施\n责任单位\n1.甲任务\n做甲事。\n县人社局牵头，县财政局配合\n2.乙任务\n做乙事。\n县人社局牵头，县财政局配合\n"
+    rules = [(head + body)[s:e] for s, e, _ in find_furniture(head + body)]
+    assert rules == ["浏览次数：12", "某县关于创业补贴的通知"]
+    rows = [c for c in chunk_document(doc_of(head + body)) if c.kind == "appendix"]
+    assert [r.departments for r in rows] == [("县人社局牵头", "县财政局配合")] * 2
