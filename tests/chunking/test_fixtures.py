@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from qa.chunking import chunk_document
+from qa.chunking.furniture import find_furniture
 from qa.chunking.infobox import info_box
 from qa.chunking.lines import iter_lines
 from qa.types import CHUNK_KINDS, Chunk, Document
@@ -110,6 +111,22 @@ def test_no_debris_line_is_indexed(name):
         for s, e in spans:
             inside = [(a, b) for a, b in indexed if a < e and s < b]
             assert not inside, f"debris indexed: {entry!r}"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_no_policy_text_is_lost(name):
+    """Every character is in a chunk, a 责任单位 note or a debris span."""
+    doc, _ = load(name)
+    covered = [False] * len(doc.text)
+    spans = [(s, e) for s, e, _ in find_furniture(doc.text)]
+    for c in chunk_document(doc):
+        spans += [(c.start, c.end), c.departments_span]
+    for s, e in spans:
+        covered[s:e] = [True] * (e - s)
+    lost = "".join(
+        ch for ch, ok in zip(doc.text, covered) if not ok and not ch.isspace()
+    )
+    assert lost == ""
 
 
 def test_clause_boundaries_at_least_95_percent():
