@@ -15,8 +15,12 @@ LEVELS = ("全国", "省", "市", "区")
 Level = Literal["全国", "省", "市", "区"]
 # "clause" (indexed), "preamble" (notice text before the first heading, indexed),
 # "heading" (a heading with no text under it) or "appendix" (a table row restating a
-# body clause: linked, not indexed twice).
-ChunkKind = Literal["clause", "preamble", "heading", "appendix"]
+# body clause: linked, not indexed twice). Short generic chunks, indexed but candidates
+# for down-weighting: "definition" (a term's definition, 本办法所称…是指…) and
+# "signature" (a notice's 落款: issuing bodies and date).
+ChunkKind = Literal[
+    "clause", "preamble", "heading", "appendix", "definition", "signature"
+]
 CHUNK_KINDS: tuple[str, ...] = get_args(ChunkKind)
 # "own": the asked region's own document; "fallback": a parent region's; "other": no
 # region was asked, or a region outside the asked chain.

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from qa.chunking.attachments import cells
 from qa.chunking.clauses import split_names
 from qa.chunking.headings import heading_title
 from qa.chunking.ids import chunk_id
@@ -44,6 +45,8 @@ def appendix_chunks(
     Returns:
         the body chunks (with ``restated_by`` filled in) followed by the appendix chunks.
     """
+    if _cell_rows(paras):
+        return _cell_table(doc, paras, body)
     title_path: tuple[str, ...] = ("附件",)
     i = 1
     # Title lines and column headers before the first task row.
@@ -58,6 +61,31 @@ def appendix_chunks(
     body = _relabel(doc, body, [path[-1] for _, _, path, _ in rows])
     for measure, dept, path, start in rows:
         out.append(_row_chunk(doc, measure, dept, path, start, body))
+    return _link_back(body, out)
+
+
+def _cell_rows(paras: list[Paragraph]) -> bool:
+    """A table rendered one row per line (cells split by tabs, bars or wide spaces)."""
+    rows = [p for p in paras[1:] if len(cells(p.text)) >= 3]
+    return len(rows) >= 2 and not any(_TASK.match(p.text) for p in paras[1:])
+
+
+def _cell_table(
+    doc: Document, paras: list[Paragraph], body: list[Chunk]
+) -> list[Chunk]:
+    """One appendix chunk per row line; the lines before the first row form the title.
+
+    The first line of cells is the column header: it joins the title chunk.
+    """
+    first = next(i for i, p in enumerate(paras) if len(cells(p.text)) >= 3)
+    titles = [p.text for p in paras[1:first] if len(p.text) > _HEADER_CELL_MAX]
+    title_path = ("附件", heading_title(titles[0])) if titles else ("附件",)
+    out = [_heading_chunk(doc, paras[0].start, paras[first].end, title_path)]
+    for p in paras[first + 1 :]:
+        row = cells(p.text)
+        label = next((c for c in row if not c.strip().isdigit()), row[0])
+        path = title_path + (heading_title(label.strip()),)
+        out.append(_row_chunk(doc, p, None, path, p.start, body))
     return _link_back(body, out)
 
 
@@ -138,6 +166,8 @@ def _row_chunk(
     # piece of the best clause that shares most with the row.
     clauses: dict[tuple[str, ...], list[Chunk]] = {}
     for c in body:
+        if c.kind == "appendix":  # rows of an earlier table restate nothing
+            continue
         clauses.setdefault(c.clause_path, []).append(c)
     best_path = max(
         clauses,

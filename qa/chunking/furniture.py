@@ -9,77 +9,92 @@ from __future__ import annotations
 
 import re
 
+from qa.chunking.debris import (
+    BARE_LABEL,
+    INLINE_RULES,
+    LINE_RULES,
+    LINK_BLOCK_HEAD,
+    PROSE_END,
+    SHORT_ONLY,
+    TAIL_RULES,
+    TITLE_LABEL,
+    is_menu_row,
+)
+from qa.chunking.headings import heading_rank
+from qa.chunking.kinds import is_org_line
 from qa.chunking.lines import Paragraph, iter_lines, strip_span
 from qa.types import Document
 
-# A whole line is furniture when it matches one of these (after stripping whitespace).
-_LINE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    (
-        "breadcrumb",
-        re.compile(r"^(当前位置|您现在的位置|你的位置|您所在的位置)\s*[:：]"),
-    ),
-    ("breadcrumb", re.compile(r"^首页\s*[>＞»/]")),
-    (
-        "page-meta",
-        re.compile(
-            r"^(来源|发布|发布机构|发布日期|公开方式|索引号|信息来源|文章来源|责任编辑|编辑)\s*[:：]"
-        ),
-    ),
-    ("counter", re.compile(r"^(浏览次数|阅读次数|点击数|访问量|浏览量)\s*[:：]")),
-    (
-        "share-print",
-        re.compile(
-            r"^(分享文章到|分享到|返回顶部|打印页面|打印本页|关闭本页|关闭窗口|扫一扫在手机打开当前页|"
-            r"【打印】|【关闭】|【字体|\[打印\]|\[关闭\])"
-        ),
-    ),
-    ("promo", re.compile(r"^(特色服务推荐|相关推荐|推荐阅读|热点推荐|专题推荐)\s*$")),
-    ("separator", re.compile(r"^[-—=_*·]{5,}$")),
-)
-
-# Furniture from a marker to the end of its line (the line may start with real text).
-_TAIL_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("page-meta", re.compile(r"(发表时间|发布时间|发布日期|更新时间)\s*[:：].*$")),
-)
-
-# Furniture anywhere inside a line.
-_INLINE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("word-bookmark", re.compile(r"\[bookmark:[^\]\n]*\]")),
-)
-
-# A heading that opens a list of links to other pages; the block runs over the following
-# lines that read like link titles (no sentence-ending punctuation) up to the first prose.
-_LINK_BLOCK_HEAD = re.compile(
-    r"^(相关内容|相关链接|相关文章|相关阅读|相关文件|相关新闻|延伸阅读)\s*[:：]?\s*$"
-)
-_PROSE_END = re.compile(r"[。；！？]$")
+_HEAD_LINES = 25  # a page title is repeated within the page head (first lines)
+_REPEAT_GAP = 3  # kept lines between a title and its repeat in the page head
+_VALUE_MAX = 80  # an info-box value on its own line is short
 
 
 def find_furniture(text: str) -> list[tuple[int, int, str]]:
     """Return sorted ``(start, end, rule)`` spans of page furniture in ``text``."""
     spans: list[tuple[int, int, str]] = []
-    in_link_block = False
+    state = {"links": False, "value": False, "box": False}
+    head: dict[str, int] = {}
+    kept = 0  # lines so far that are not debris
+    in_head = True
     for start, end, _line in iter_lines(text):
         s, e = strip_span(text, start, end)
-        stripped = text[s:e]
-        if not stripped:
+        line = text[s:e]
+        if not line:
             continue
-        if in_link_block and not _PROSE_END.search(stripped):
-            spans.append((s, e, "related-links"))
-            continue
-        in_link_block = False
-        if _LINK_BLOCK_HEAD.match(stripped):
-            in_link_block = True
-            spans.append((s, e, "related-links"))
-            continue
-        rule = next((name for name, rx in _LINE_RULES if rx.search(stripped)), None)
+        rule = _line_rule(line, state)
+        state["box"] = rule in ("info-box", "page-meta")
+        if rule is None and in_head and len(line) >= 6:
+            key = re.sub(r"\s+", "", line)
+            seen = head.setdefault(key, kept)
+            # A page repeats its title in its head (banner, then article), with only
+            # debris or a line or two between; the same issuing body as 落款 further
+            # down is not a repeat.
+            if seen != kept and kept - seen <= _REPEAT_GAP and not is_org_line(line):
+                rule = "repeated-title"
+        kept += rule is None
+        # The page head ends where the text starts: prose or a heading.
+        in_head = (
+            in_head
+            and kept < _HEAD_LINES
+            and not (
+                rule is None
+                and (PROSE_END.search(line) or heading_rank(line) is not None)
+            )
+        )
         if rule:
             spans.append((s, e, rule))
             continue
-        for name, rx in _TAIL_RULES + _INLINE_RULES:
-            for m in rx.finditer(stripped):
+        for name, rx in TAIL_RULES + INLINE_RULES:
+            for m in rx.finditer(line):
                 spans.append((*strip_span(text, s + m.start(), s + m.end()), name))
     return sorted(spans)
+
+
+def _line_rule(line: str, state: dict[str, bool]) -> str | None:
+    """The debris rule a whole stripped line matches, or None; ``state`` carries the
+    open related-links block and a pending info-box value across lines."""
+    if state["value"]:
+        state["value"] = False
+        if len(line) <= _VALUE_MAX and not PROSE_END.search(line):
+            return "info-box"
+    if state["links"] and not PROSE_END.search(line):
+        return "related-links"
+    state["links"] = False
+    if LINK_BLOCK_HEAD.match(line):
+        state["links"] = True
+        return "related-links"
+    if BARE_LABEL.match(line):
+        state["value"] = True
+        return "info-box"
+    if state["box"] and TITLE_LABEL.match(line):
+        return "info-box"
+    if is_menu_row(line):
+        return "navigation"
+    for name, rx in LINE_RULES:
+        if len(line) <= SHORT_ONLY.get(name, len(line)) and rx.search(line):
+            return name
+    return None
 
 
 def paragraphs(doc: Document) -> list[Paragraph]:

@@ -1,4 +1,9 @@
-"""Heading schemes of policy texts: 一、 > （一）/(一) > 1. > (1), and inline 一是…二是 items."""
+"""Heading schemes of policy texts.
+
+Regulations (办法 / 规定 / 细则): 第X编 > 第X章 > 第X节 > 第X条, where an article's
+（一）（二） lines are items of its text. Plans and notices: 一、 > （一）/(一) > 1. > (1),
+and inline 一是…二是 items.
+"""
 
 from __future__ import annotations
 
@@ -25,9 +30,35 @@ TITLE_MAX = 30
 PREAMBLE = "前言"
 
 
+_ARTICLE_NUM = rf"[{_CN_NUM}百零〇两\d]+"
+# Article structure, ranked above the plan scheme: -4 编, -3 章, -2 节, -1 条. A 条 is
+# followed by a space or its text (not by 规定/的…, which cite another article).
+_ARTICLES: tuple[tuple[int, re.Pattern[str]], ...] = (
+    (-4, re.compile(rf"^第{_ARTICLE_NUM}编(?=[\s\u3000]|$)")),
+    (-3, re.compile(rf"^第{_ARTICLE_NUM}章(?=[\s\u3000]|$)")),
+    (-2, re.compile(rf"^第{_ARTICLE_NUM}节(?=[\s\u3000]|$)")),
+    (-1, re.compile(rf"^第{_ARTICLE_NUM}条(?![规的款项中之所至和及、，,。])")),
+)
+ARTICLE = -1
+ARTICLE_LABEL = _ARTICLES[-1][1]
+
+
 def heading_rank(text: str) -> int | None:
-    """The rank of the heading that starts ``text`` (0 = top level), or None."""
+    """The rank of the heading that starts ``text`` (0 = 一、, negative = 章/条), or None."""
+    for rank, rx in _ARTICLES:
+        if rx.match(text):
+            return rank
     return next((rank for rank, rx in enumerate(_HEADINGS) if rx.match(text)), None)
+
+
+def article_title(text: str, rank: int) -> str:
+    """``第二条`` for an article; ``第一章 总则`` (spaces normalised) for a part."""
+    m = next(rx for r, rx in _ARTICLES if r == rank).match(text)
+    assert m is not None
+    if rank == ARTICLE:
+        return m.group()
+    rest = re.sub(r"[\s\u3000]+", "", text[m.end() :])
+    return heading_title(f"{m.group()} {rest}" if rest else m.group())
 
 
 def heading_title(text: str) -> str:
