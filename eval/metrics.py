@@ -223,12 +223,31 @@ def answer_row(item: dict, answer, doc_texts: dict[str, str], error: str = "") -
         "expected_regions": item["expected_regions"],
         "region_ok": bool(top and top.region in item["expected_regions"]),
         "fallback_ok": bool(top and top.fallback),
+        "top_quote_holds": _top_quote_holds(item, top),
+        "gold_in_top3": _gold_in_top3(item, cits, doc_texts),
         "error": error,
         "latency_ms": answer.meta.get("latency_ms") if answer is not None else None,
         "answer": answer.text[:200] if answer is not None else "",
     }
     row["problems"] = answer_problems(row)
     return row
+
+
+TOP_QUOTE_MAX_CHARS = 300
+
+
+def _top_quote_holds(item: dict, top) -> bool:
+    """The first quote alone holds every key fact and is short enough to read."""
+    if top is None or len(top.quote) > TOP_QUOTE_MAX_CHARS:
+        return False
+    return all(f in top.quote for f in item["key_facts"])
+
+
+def _gold_in_top3(item: dict, cits, doc_texts: dict[str, str]) -> bool:
+    """One of the first three citations overlaps a gold evidence span."""
+    evidence = locate_evidence(item["evidence"], doc_texts)
+    spans = [Span(c.doc_id, c.start, c.end) for c in cits[:3]]
+    return any(covers(s, occ) for s in spans for occ in evidence)
 
 
 def answer_problems(row: dict) -> list[str]:
@@ -282,6 +301,8 @@ def _answer_block(rows: Sequence[dict]) -> dict:
         if n_cit
         else None,
         "citation_region_acc": _mean([r["region_ok"] for r in ans]) if ans else None,
+        "top_quote_holds": _mean([r["top_quote_holds"] for r in ans]) if ans else None,
+        "gold_in_top3": _mean([r["gold_in_top3"] for r in ans]) if ans else None,
         "answered_rate": _mean([r["answered"] for r in ans]) if ans else None,
         "refusal_rate_out_of_scope": _mean([not r["answered"] for r in oos])
         if oos

@@ -199,7 +199,11 @@ def format_answer(ans) -> str:
     if (
         ans.notice
         and ans.notice not in ans.text
-        and not (ans.region and ans.text.startswith(ans.region))
+        and not (
+            ans.region
+            and ans.text.startswith(ans.region)
+            and "大模型" not in ans.notice
+        )
     ):
         lines.insert(0, f"〔{ans.notice}〕")
     cites = ans.citations or ans.related

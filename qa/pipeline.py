@@ -19,12 +19,12 @@ from qa.answer import Composer, with_notice
 from qa.answer.intent import analyze
 from qa.answer.messages import INJECTION_NOTICE
 from qa.answer.parts import merge_parts, question_parts
-from qa.answer.vocabulary import load_vocabulary
 from qa.config import Config
 from qa.conversation import contextualize, last_quotes
 from qa.corpus import load_checked
 from qa.corpus.gazetteer import Gazetteer
 from qa.corpus.lexicon import Lexicon
+from qa.corpus.vocabulary import load_vocabulary
 from qa.embedding import Embedder, load_embedder
 from qa.errors import IndexError_, QueryError
 from qa.index import LoadedIndex, build_index, load_index, read_manifest, staleness

@@ -95,14 +95,14 @@ class Gazetteer:
         """The region for a canonical name or alias; KeyError when unknown."""
         key = name.strip()
         if key not in self._lookup:
-            raise KeyError(f"unknown region {name!r} / 未知地区「{name}」")
+            raise KeyError(f"unknown region {name!r} / 未知地区“{name}”")
         return self._by_name[self._lookup[key]]
 
     def canonical(self, name: str) -> str:
         """Canonical name for a name or alias (穗 -> 广州市); ValueError when unknown."""
         key = name.strip()
         if key not in self._lookup:
-            raise ValueError(f"未知地区「{name}」 / unknown region {name!r}")
+            raise ValueError(f"未知地区“{name}” / unknown region {name!r}")
         return self._lookup[key]
 
     def chain(self, name: str) -> tuple[str, ...]:

@@ -14,6 +14,7 @@ from qa.corpus.documents import METADATA_FILE, parse_documents
 from qa.corpus.files import close_matches, raise_problems
 from qa.corpus.gazetteer import Gazetteer
 from qa.corpus.lexicon import Lexicon
+from qa.corpus.vocabulary import load_vocabulary
 from qa.errors import CorpusError
 from qa.types import Document
 
@@ -36,7 +37,11 @@ def validate(corpus_dir: str | Path) -> tuple[list[Document], Gazetteer, Lexicon
         docs, gazetteer, source=str(meta_path), regions_file=REGIONS_FILE
     )
     raise_problems(problems, path=meta_path, error=CorpusError)
-    return docs, gazetteer, Lexicon.load(corpus_dir)
+    lexicon = Lexicon.load(corpus_dir)
+    load_vocabulary(
+        corpus_dir
+    )  # answering.toml: checked here so `qa index` fails early
+    return docs, gazetteer, lexicon
 
 
 def region_problems(

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from qa.answer.vocabulary import Vocabulary, load_vocabulary
+from qa.corpus.vocabulary import Vocabulary, load_vocabulary
 from qa.config import data_dir
 from qa.errors import CorpusError
 
