@@ -223,6 +223,7 @@ def bad_record(bad: BadLine) -> dict:
         "ok": False,
         "error": bad.message,
         "code": "bad_input",
+        "reason": "bad_input",
         "question": bad.question,
         "answered": False,
         "answer": bad.message,
@@ -279,6 +280,7 @@ def _record(pipeline, parsed: Item | BadLine, *, debug: bool) -> dict:
         return {
             **bad_record(BadLine(parsed.line, message, id=parsed.id)),
             "code": "error",
+            "reason": "error",
         }
     return answer_record(parsed, ans)
 

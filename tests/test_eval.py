@@ -320,3 +320,72 @@ def test_retrieval_meets_acceptance_goals(default_pipeline):
         system["recall@1"],
         baseline["recall@1"],
     )
+
+
+def test_gold_split_is_deterministic_and_disjoint():
+    from eval.calibrate import split
+    from eval.evaluate import load_gold
+
+    items = load_gold()
+    train, dev = split(items)
+    assert len(train) + len(dev) == len(items)
+    assert not {i["id"] for i in train} & {i["id"] for i in dev}
+    assert split(items) == (train, dev)
+    assert 0.6 < len(train) / len(items) < 0.8
+
+
+def test_fit_floor_separates_low_coverage_rows_only():
+    from eval.calibrate import accuracy, fit_floor
+
+    rows = [(0.1, 0.95, True), (0.2, 0.93, True), (0.1, 0.85, False), (0.9, 0.5, True)]
+    floor = fit_floor(rows, 0.4)
+    assert 0.85 < floor <= 0.93
+    assert accuracy(rows, 0.4, floor) == (3, 3)
+    assert fit_floor([(0.1, 0.9, False)], 0.4) > 0.9  # nothing to gain: never relax
+
+
+def test_conversation_turns_carry_their_history_and_ids():
+    from eval.suites import conversation_turns
+
+    convs = [{"id": "c1", "turns": [{"question": "a"}, {"question": "b"}]}]
+    turns = conversation_turns(convs)
+    assert [t["id"] for t, _ in turns] == ["c1.1", "c1.2"]
+    assert [len(h) for _, h in turns] == [0, 1]
+
+
+def test_top_quote_and_gold_in_top3_metrics():
+    from types import SimpleNamespace as NS
+
+    from eval.metrics import answer_row
+
+    text = "前文。符合条件的创业者可申请最高50万元个人贷款。后文。"
+    item = {
+        "id": "x",
+        "type": "factoid",
+        "question": "q",
+        "answerable": True,
+        "fallback": False,
+        "expected_regions": ["肇庆市"],
+        "evidence": [{"doc_id": "d", "text": "最高50万元个人贷款"}],
+        "key_facts": ["50万元"],
+    }
+    quote = "符合条件的创业者可申请最高50万元个人贷款。"
+    start = text.index(quote)
+    cite = NS(
+        doc_id="d",
+        region="肇庆市",
+        quote=quote,
+        start=start,
+        end=start + len(quote),
+        fallback=False,
+    )
+    ans = NS(text=quote, citations=(cite,), answered=True, meta={})
+    row = answer_row(item, ans, {"d": text})
+    assert row["top_quote_holds"] and row["gold_in_top3"]
+    far = NS(
+        doc_id="d", region="肇庆市", quote="前文。", start=0, end=3, fallback=False
+    )
+    row = answer_row(
+        item, NS(text="x", citations=(far,), answered=True, meta={}), {"d": text}
+    )
+    assert not row["top_quote_holds"] and not row["gold_in_top3"]

@@ -76,6 +76,7 @@ def api_ask(
             "ok": False,
             "error": message,
             "code": code,
+            "reason": code,
             "question": _shown(question),
             "answered": False,
             "answer": message,
