@@ -125,6 +125,9 @@ class Answer:
     region: str = ""
     notice: str = ""
     why: str = ""
+    # One short line that answers (the asked figure / condition / department, a verbatim
+    # span of the top quote, with its region); "" when none could be extracted.
+    headline: str = ""
     # Refusal reason code: no_document, slot_not_stated, topic_absent,
     # asserted_figure_absent, injection, not_verbatim ("" when answered).
     reason: str = ""
@@ -215,6 +218,7 @@ def answer_json(ans: Answer, *, message: str = "") -> dict[str, Any]:
         "question": ans.question,
         "answered": bool(ans.answered),
         "answer": ans.text,
+        "headline": ans.headline,
         "region": ans.region,
         "notice": ans.notice,
         "citations": [citation_json(c) for c in ans.citations],
@@ -236,6 +240,7 @@ def answer_from_json(data: Mapping[str, Any]) -> Answer:
         notice=data.get("notice", ""),
         error=code if not data.get("ok", True) else "",
         reason=str(data.get("reason", "")),
+        headline=str(data.get("headline", "")),
         latency_ms=float(data.get("latency_ms", 0.0)),
     )
 
