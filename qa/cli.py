@@ -193,8 +193,10 @@ def cmd_ask(config: Config, args) -> int:
 
 
 def format_answer(ans) -> str:
-    """Plain-text rendering of an answer for a terminal."""
+    """Plain-text rendering of an answer for a terminal: the direct line, then the text."""
     lines = [ans.text]
+    if getattr(ans, "headline", ""):
+        lines.insert(0, ans.headline)
     # The region note, unless the answer already opens with it (…没有收录本地文件；…).
     if (
         ans.notice

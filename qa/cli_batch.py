@@ -227,6 +227,7 @@ def bad_record(bad: BadLine) -> dict:
         "question": bad.question,
         "answered": False,
         "answer": bad.message,
+        "headline": "",
         "region": "",
         "notice": "",
         "citations": [],

@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
 from qa.answer import kinds
+from qa.answer.headline import comparison_headline, department_headline, direct_headline
 from qa.answer.intent import Intent
 from qa.answer.messages import (
     NOT_VERBATIM,
@@ -123,6 +124,7 @@ class Composer:
             citations,
             region=scope.asked,
             notice=notice,
+            headline=direct_headline(citations[0], intent),
         )
 
     def _pick(self, hits: list[Hit], intent: Intent, *, limit: int) -> list[Sentence]:
@@ -179,6 +181,7 @@ class Composer:
                 (cite,),
                 region=scope.asked,
                 notice=scope.note,
+                headline=department_headline(cite),
             )
         return None
 
@@ -203,6 +206,7 @@ class Composer:
             True,
             tuple(citations),
             region="、".join(s.asked for s in result.scopes),
+            headline=comparison_headline(tuple(citations), intent),
         )
 
     def _region_quote(

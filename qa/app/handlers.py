@@ -80,6 +80,7 @@ def api_ask(
             "question": _shown(question),
             "answered": False,
             "answer": message,
+            "headline": "",
             "region": "",
             "notice": "",
             "citations": [],

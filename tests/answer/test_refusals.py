@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from qa.corpus.vocabulary import Vocabulary, load_vocabulary
 from qa.config import data_dir
+from qa.corpus.vocabulary import Vocabulary, load_vocabulary
 from qa.errors import CorpusError
 
 REASONS = {
