@@ -104,6 +104,10 @@ class Composer:
             return self.refuse(question, why.text, hits, scope, reason=why.code)
         if len(result.scopes) > 1:
             return self._comparison(question, result, intent)
+        if intent.asks_where and not scope.asked and not intent.is_list:
+            answer = self._which_regions(question, hits, intent)
+            if answer:
+                return answer
         cfg = self.settings
         limit = cfg.list_quotes if intent.is_list else cfg.direct_quotes
         picked = self._pick(hits, intent, limit=limit)
@@ -146,6 +150,36 @@ class Composer:
         if intent.is_list:
             return sorted(picked, key=lambda s: (s.hit.rank, s.start))
         return picked
+
+    def _which_regions(
+        self, question: str, hits: list[Hit], intent: Intent
+    ) -> Answer | None:
+        """ "Which region says X?": every region whose own sentence says it as fully as
+        the best one (the same question terms, the asked quantity), one quote each."""
+        evidence = hits[: self.settings.evidence_hits]
+        ranked = rank_sentences(evidence, intent, self.idf, settings=self.settings)
+        if not ranked:
+            return None
+        needed = _said(ranked[0].text, intent)
+        best: dict[str, Sentence] = {}
+        for s in ranked:
+            region = s.hit.chunk.region
+            if region not in best and _said(s.text, intent) >= needed:
+                best[region] = s
+        if len(best) < 2:
+            return None
+        cites = tuple(
+            c for s in best.values() if (c := self.cite(s.hit, s.start, s.end))
+        )
+        if len(cites) < 2:
+            return None
+        return Answer(
+            question,
+            kinds.which_regions_text(cites),
+            True,
+            cites,
+            headline=f"答：{'、'.join(c.region for c in cites)}的文件都有此规定",
+        )
 
     def _who_is_responsible(
         self, question: str, result: SearchResult, intent: Intent, prior: Sequence[Hit]
@@ -252,6 +286,15 @@ class Composer:
             why=why,
             reason=reason,
         )
+
+
+def _said(text: str, intent: Intent) -> frozenset[str]:
+    """The question's main terms (or their expansions) and asked quantity a sentence says."""
+    said = {t for t in intent.main_terms if any(v in text for v in intent.variants(t))}
+    if intent.units and re.search(intent.unit_pattern, text):
+        said.add("#quantity")
+    said.update(f for f in intent.figures if re.search(f, text))
+    return frozenset(said)
 
 
 def with_notice(answer: Answer, notice: str) -> Answer:

@@ -41,6 +41,14 @@ def department_text(note: Citation, scope: Scope) -> str:
     return messages.department_line(lead, measure, note.quote)
 
 
+def which_regions_text(citations: tuple[Citation, ...]) -> str:
+    """Every region that says it, then one quote per region."""
+    regions = "、".join(c.region for c in citations)
+    return messages.list_text(
+        f"{regions}的文件都有此规定：", [(c.quote, c.region) for c in citations]
+    ).replace("，相关措施包括", "")
+
+
 def comparison_text(lines: list[str]) -> str:
     """The comparison reply: one line per region under a heading."""
     return messages.COMPARISON_HEAD + "\n" + "\n".join(lines)

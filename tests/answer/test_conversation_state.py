@@ -116,3 +116,20 @@ def test_regionless_answer_with_a_local_figure_says_so(real_pipeline):
         assert "没有说明所在地区" in a.notice and a.citations[0].region in a.notice
     where = real_pipeline.ask("哪里的政策写了创业担保贷款个人最高50万元？")
     assert "没有说明所在地区" not in where.notice
+
+
+def test_which_region_names_every_region_that_says_it(real_pipeline):
+    a = real_pipeline.ask("哪里的政策提到了创业担保贷款全程线上办理？")
+    assert a.answered
+    regions = {c.region for c in a.citations}
+    assert {"全国", "辽宁省", "广州市"} <= regions
+    assert all("线上" in c.quote for c in a.citations)
+    for r in regions:
+        assert r in a.headline
+
+
+def test_which_region_with_an_asserted_figure_names_only_who_states_it(real_pipeline):
+    a = real_pipeline.ask("哪里的政策写了灵活就业社保补贴每人每月450块？")
+    assert a.answered
+    assert {c.region for c in a.citations} == {"肇庆市"}
+    assert "450元" in a.citations[0].quote
