@@ -104,13 +104,23 @@ class Composer:
             return self.refuse(question, why.text, hits, scope, reason=why.code)
         if len(result.scopes) > 1:
             return self._comparison(question, result, intent)
-        if intent.asks_where and not scope.asked and not intent.is_list:
-            answer = self._which_regions(question, hits, intent)
-            if answer:
-                return answer
+        where = intent.asks_where and not scope.asked and not intent.is_list
+        answer = self._which_regions(question, hits, intent) if where else None
+        return answer or self._direct(question, hits, intent, scope, single=where)
+
+    def _direct(
+        self,
+        question: str,
+        hits: list[Hit],
+        intent: Intent,
+        scope: Scope,
+        *,
+        single: bool = False,
+    ) -> Answer:
+        """One or two quotes (a list: several); ``single`` when one region says it."""
         cfg = self.settings
         limit = cfg.list_quotes if intent.is_list else cfg.direct_quotes
-        picked = self._pick(hits, intent, limit=limit)
+        picked = self._pick(hits, intent, limit=1 if single else limit)
         citations = tuple(
             c for c in (self.cite(s.hit, s.start, s.end) for s in picked) if c
         )
