@@ -120,7 +120,11 @@ class Composer:
         """One or two quotes (a list: several); ``single`` when one region says it."""
         cfg = self.settings
         limit = cfg.list_quotes if intent.is_list else cfg.direct_quotes
-        picked = self._pick(hits, intent, limit=1 if single else limit)
+        limit = 1 if single else limit
+        picked = self._own_first(
+            self._pick(hits, intent, limit=limit + 4), intent, scope
+        )
+        picked = picked[:limit]
         citations = tuple(
             c for c in (self.cite(s.hit, s.start, s.end) for s in picked) if c
         )
@@ -140,6 +144,29 @@ class Composer:
             notice=notice,
             headline=direct_headline(citations[0], intent),
         )
+
+    def _own_first(
+        self, picked: list[Sentence], intent: Intent, scope: Scope
+    ) -> list[Sentence]:
+        """The asked region's nearest document first when it speaks on the subject.
+
+        A parent's document is the fallback for what the nearer one does not say; when
+        the nearest document (the region's own, else its city's or province's) states the question's key term (its rarest main term) — and the
+        asked quantity, if one is asked — it leads, not the national text.
+        """
+        nearest = scope.own or (scope.allowed[0] if scope.allowed else "")
+        if not (scope.asked and nearest) or not picked or intent.is_list:
+            return picked
+        if picked[0].hit.chunk.region == nearest or not intent.main_terms:
+            return picked
+        key = max(intent.main_terms, key=self.weight)
+        for s in picked[1:]:
+            if s.hit.chunk.region != nearest or key not in s.text:
+                continue
+            if intent.units and not re.search(intent.unit_pattern, s.text):
+                continue
+            return [s] + [x for x in picked if x is not s]
+        return picked
 
     def _pick(self, hits: list[Hit], intent: Intent, *, limit: int) -> list[Sentence]:
         """The best sentences, at most one per clause."""

@@ -133,3 +133,20 @@ def test_which_region_with_an_asserted_figure_names_only_who_states_it(real_pipe
     assert a.answered
     assert {c.region for c in a.citations} == {"肇庆市"}
     assert "450元" in a.citations[0].quote
+
+
+@pytest.mark.parametrize(
+    ("question", "nearest"),
+    [
+        ("我在浦东想开个奶茶店，能申请创业担保贷款吗？", "上海市"),
+        ("静安区的创业担保贷款能不能线上申请？", "上海市"),
+    ],
+)
+def test_the_nearest_document_leads_when_it_speaks_on_the_subject(
+    real_pipeline, question, nearest
+):
+    a = real_pipeline.ask(question)
+    assert a.answered
+    assert a.citations[0].region == nearest, a.text
+    assert "创业担保贷款" in a.citations[0].quote
+    assert "未规定此项" not in a.text.split("：")[0]
