@@ -3,8 +3,8 @@
 Read in this order, the first found wins:
 
 1. an explicit expiry: 有效期至2025年12月31日 / 执行至… / 实施至… / 截止至…;
-2. a validity length after the effective date: 有效期(为)3年 / 有效期五年 (issue date +
-   N years − 1 day, so it is *derived*);
+2. a validity length: 有效期(为)3年 / 有效期五年 → the effective date (自…起施行, else
+   the issue date) + N years − 1 day (*derived*);
 3. a period in the title: (2023—2027年) / （2023-2027年） → the end of its last year
    (derived);
 4. a deadline in the text: 到2024年底 / 至2025年末 → the end of that year (derived).
@@ -23,6 +23,7 @@ _EXPLICIT = re.compile(rf"(?:有效期|执行|实施|施行|截止)(?:期限)?(?
 _NUMERALS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 _LENGTH = re.compile(r"有效期(?:为)?([一二两三四五六七八九十\d]{1,2})年")
 _PERIOD = re.compile(r"[（(]\s*(\d{4})\s*[—–\-－~～至到]+\s*(\d{4})\s*年?\s*[)）]")
+_FROM = re.compile(rf"自{_DATE}起(?:施行|实施|执行|生效)")
 _YEAR_END = re.compile(r"(?:到|至)\s*(\d{4})\s*年\s*(?:底|末)")
 
 
@@ -42,10 +43,12 @@ def valid_until(text: str, *, title: str = "", issued: str = "") -> Validity:
     if m:
         return Validity(_iso(*m.groups()), False, m[0])
     m = _LENGTH.search(text)
-    if m and re.fullmatch(r"\d{4}-\d{2}-\d{2}", issued):
+    start = _FROM.search(text)
+    begin = _iso(*start.groups()) if start else issued
+    if m and re.fullmatch(r"\d{4}-\d{2}-\d{2}", begin):
         years = int(m[1]) if m[1].isdigit() else _NUMERALS.get(m[1], 0)
         if years:
-            return Validity(_plus_years(issued, years), True, m[0])
+            return Validity(_plus_years(begin, years), True, m[0])
     m = _PERIOD.search(title) or _PERIOD.search(text[:400])
     if m and int(m[2]) >= int(m[1]):
         return Validity(f"{m[2]}-12-31", True, m[0])

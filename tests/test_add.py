@@ -1,0 +1,213 @@
+"""``qa add``: each published format end to end on a copy of the corpus, and bad input.
+
+The fixtures (tests/fixtures/add/) are written by hand (HTML) or by
+``make_fixtures.py`` (DOCX with python-docx, PDF with its own small writer, TXT with BOM
+and CRLF); ``expected.json`` holds each one's metadata, text checks and a question.
+Every test works on a temporary copy of corpus/; the real corpus is never written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import io
+import json
+import shutil
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from qa.cli import main
+from qa.corpus import DEFAULT_CORPUS_DIR, load_checked
+
+FIXTURES = Path(__file__).parent / "fixtures" / "add"
+EXPECTED = json.loads((FIXTURES / "expected.json").read_text(encoding="utf-8"))
+_spec = importlib.util.spec_from_file_location("make_fixtures", FIXTURES / "make_fixtures.py")
+make_fixtures = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(make_fixtures)
+
+
+def run(argv: list[str]) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        status = main(argv)
+    return status, out.getvalue(), err.getvalue()
+
+
+def snapshot(directory: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(directory.iterdir()) if p.is_file()}
+
+
+@pytest.fixture
+def corpus(tmp_path) -> Path:
+    target = tmp_path / "corpus"
+    shutil.copytree(DEFAULT_CORPUS_DIR, target)
+    return target
+
+
+@pytest.fixture(scope="module")
+def added(tmp_path_factory):
+    """A corpus copy with all four fixtures added by ``qa add --yes``, and its index."""
+    root = tmp_path_factory.mktemp("add")
+    corpus = root / "corpus"
+    shutil.copytree(DEFAULT_CORPUS_DIR, corpus)
+    outputs = {}
+    for name in EXPECTED:
+        outputs[name] = run(["add", str(FIXTURES / name), "--corpus-dir", str(corpus), "--yes"])
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("QA_CORPUS_DIR", str(corpus))
+        mp.setenv("QA_INDEX_DIR", str(root / "index"))
+        answers = {
+            name: run(
+                ["--model", "fake", "ask", case["question"], "--region",
+                 case["fields"]["region"], "--json"]
+            )
+            for name, case in EXPECTED.items()
+        }
+    return corpus, outputs, answers
+
+
+@pytest.mark.parametrize("name", list(EXPECTED))
+def test_add_extracts_saves_and_proposes(added, name):
+    corpus, outputs, _ = added
+    status, out, _err = outputs[name]
+    case = EXPECTED[name]
+    assert status == 0, out + _err
+    assert "已添加" in out
+    entries = tomllib.loads((corpus / "documents.toml").read_text(encoding="utf-8"))
+    entry = next(e for e in entries["document"] if e.get("seed") == name)
+    for key, value in case["fields"].items():
+        assert entry[key] == value, key
+    assert entry["file"] == f"{entry['id']}.txt"
+    raw = (corpus / entry["file"]).read_bytes()
+    text = raw.decode("utf-8")  # saved as UTF-8
+    assert text.endswith("\n") and not text.endswith("\n\n")
+    for piece in case["in_text"]:
+        assert piece in text
+    for piece in case["not_in_text"]:
+        assert piece not in text
+    docs, _, _ = load_checked(corpus)
+    doc = next(d for d in docs if d.id == entry["id"])
+    assert doc.text == text and doc.valid_until == case["fields"]["valid_until"]
+
+
+@pytest.mark.parametrize("name", list(EXPECTED))
+def test_ask_cites_the_added_document_verbatim(added, name):
+    corpus, outputs, answers = added
+    status, out, err = answers[name]
+    assert status == 0, out + err
+    answer = json.loads(out)
+    doc_id = EXPECTED[name]["fields"]["id"]
+    cites = [c for c in answer["citations"] + answer["related"] if c["doc_id"] == doc_id]
+    assert cites, answer
+    text = (corpus / f"{doc_id}.txt").read_text(encoding="utf-8")
+    for c in cites:
+        assert c["quote"] == text[c["start"] : c["end"]]
+    assert any(EXPECTED[name]["quote_contains"] in c["quote"] for c in cites)
+
+
+def test_the_real_corpus_is_untouched(added):
+    corpus, _, _ = added
+    assert corpus != DEFAULT_CORPUS_DIR
+    assert "foshan-notice" not in (DEFAULT_CORPUS_DIR / "documents.toml").read_text(
+        encoding="utf-8"
+    )
+
+
+def test_dry_run_prints_chinese_labelled_toml_and_writes_nothing(corpus):
+    before = snapshot(corpus)
+    status, out, _ = run(
+        ["add", str(FIXTURES / "foshan_notice.html"), "--corpus-dir", str(corpus), "--dry-run"]
+    )
+    assert status == 0
+    assert snapshot(corpus) == before
+    table = out[out.index("[[document]]") : out.index("（--dry-run")]
+    assert tomllib.loads(table)["document"][0]["doc_number"] == "佛人社〔2023〕95号"
+    assert '# 标题' in table and "# 有效期至" in table
+
+
+def bad(corpus: Path, argv: list[str]) -> str:
+    before = snapshot(corpus)
+    status, out, err = run(["add", *argv, "--corpus-dir", str(corpus), "--yes"])
+    assert status == 2, out + err
+    assert snapshot(corpus) == before  # nothing written, nothing left behind
+    assert err.startswith("错误：") and "Traceback" not in err
+    return err
+
+
+def test_missing_file(corpus, tmp_path):
+    assert "文件不存在" in bad(corpus, [str(tmp_path / "无此文件.pdf")])
+
+
+def test_unsupported_extension(corpus, tmp_path):
+    f = tmp_path / "policy.doc"
+    f.write_bytes(b"\xd0\xcf\x11\xe0")
+    err = bad(corpus, [str(f)])
+    assert "不支持的文件类型“.doc”" in err and ".docx" in err
+
+
+def test_scanned_pdf_without_text(corpus, tmp_path):
+    f = tmp_path / "scan.pdf"
+    make_fixtures.write_pdf(f, [[], []])
+    assert "未能从 scan.pdf 中提取到文字" in bad(corpus, [str(f)])
+
+
+def test_region_the_gazetteer_does_not_know(corpus):
+    err = bad(corpus, [str(FIXTURES / "chengdu_plan.txt"), "--region", "火星市"])
+    assert "字段 'region'" in err and "火星市" in err
+
+
+def test_fields_not_found_are_named_and_nothing_written(corpus, tmp_path):
+    f = tmp_path / "note.txt"
+    f.write_text("一、补贴标准\n每户补贴1万元。\n", encoding="utf-8")
+    status, out, _ = run(["add", str(f), "--corpus-dir", str(corpus), "--dry-run"])
+    assert status == 0 and "未识别，请补充" in out and "# issuers = []" in out
+    err = bad(corpus, [str(f)])
+    assert "'title'" in err and "'issuers'" in err and "'date'" in err
+
+
+def test_invalid_entry_is_rolled_back(corpus):
+    # The proposal is complete, but --valid-until lies before the issue date: the
+    # validation `qa index` runs fails after writing, and both writes are undone.
+    err = bad(corpus, [str(FIXTURES / "chengdu_plan.txt"), "--valid-until", "2020-01-01"])
+    assert "字段 'valid_until'" in err
+
+
+def test_duplicate_id(corpus):
+    assert "字段 'id'" in bad(
+        corpus, [str(FIXTURES / "chengdu_plan.txt"), "--id", "shanghai-2023-162"]
+    )
+
+
+def test_without_yes_and_no_terminal_nothing_is_written(corpus):
+    before = snapshot(corpus)
+    status, _out, err = run(["add", str(FIXTURES / "chengdu_plan.txt"), "--corpus-dir", str(corpus)])
+    assert status == 2 and "--yes" in err
+    assert snapshot(corpus) == before
+
+
+class _Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("reply,written", [("n", False), ("y", True)])
+def test_interactive_prompt(corpus, monkeypatch, reply, written):
+    monkeypatch.setattr("sys.stdin", _Tty())
+    monkeypatch.setattr("builtins.input", lambda prompt: reply)
+    status, out, _ = run(["add", str(FIXTURES / "chengdu_plan.txt"), "--corpus-dir", str(corpus)])
+    assert status == 0
+    assert (corpus / "chengdu-plan.txt").exists() is written
+    assert ("已取消" in out) is not written
+
+
+def test_command_line_values_win_and_are_not_derived(corpus):
+    status, out, _ = run(
+        ["add", str(FIXTURES / "chengdu_plan.txt"), "--corpus-dir", str(corpus), "--yes",
+         "--id", "chengdu-2024-8", "--valid-until", "2026-06-30", "--region", "成都"]
+    )
+    assert status == 0, out
+    entry = tomllib.loads((corpus / "documents.toml").read_text(encoding="utf-8"))["document"][-1]
+    assert entry["id"] == "chengdu-2024-8" and entry["region"] == "成都市"
+    assert entry["valid_until"] == "2026-06-30" and entry["derived"] == []
