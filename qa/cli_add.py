@@ -81,7 +81,9 @@ def build_entry(
         fields.update(_region_fields(str(fields["region"]), gazetteer))
     if "valid_until" not in fields:
         v = valid_until(
-            extraction.text, title=str(fields.get("title", "")), issued=str(fields.get("date", ""))
+            extraction.text,
+            title=str(fields.get("title", "")),
+            issued=str(fields.get("date", "")),
         )
         if v.until:
             fields["valid_until"] = v.until
@@ -104,7 +106,11 @@ def _region_fields(name: str, gazetteer: Gazetteer) -> dict[str, object]:
             "请用规范名称（如 佛山市、浦东新区）或先在地名表中添加该地区"
         )
     region = gazetteer.get(name)
-    return {"region": region.name, "level": region.level, "parent_region": region.parent}
+    return {
+        "region": region.name,
+        "level": region.level,
+        "parent_region": region.parent,
+    }
 
 
 def _new_id(source: Path, text: str, taken: set[str]) -> str:
@@ -119,7 +125,9 @@ def _notes(source: Path, kind: str, sources: dict[str, str], fields: dict) -> st
     read = "；".join(
         f"{LABELS[k]}取自{v}" for k, v in sources.items() if k in fields and k in LABELS
     )
-    return f"由 qa add 从 {source.name}（{kind.upper()}）提取。{read}。".replace("。。", "。")
+    return f"由 qa add 从 {source.name}（{kind.upper()}）提取。{read}。".replace(
+        "。。", "。"
+    )
 
 
 def _confirmed(yes: bool, corpus_dir: Path) -> bool:

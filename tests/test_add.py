@@ -23,7 +23,9 @@ from qa.corpus import DEFAULT_CORPUS_DIR, load_checked
 
 FIXTURES = Path(__file__).parent / "fixtures" / "add"
 EXPECTED = json.loads((FIXTURES / "expected.json").read_text(encoding="utf-8"))
-_spec = importlib.util.spec_from_file_location("make_fixtures", FIXTURES / "make_fixtures.py")
+_spec = importlib.util.spec_from_file_location(
+    "make_fixtures", FIXTURES / "make_fixtures.py"
+)
 make_fixtures = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(make_fixtures)
 
@@ -54,14 +56,23 @@ def added(tmp_path_factory):
     shutil.copytree(DEFAULT_CORPUS_DIR, corpus)
     outputs = {}
     for name in EXPECTED:
-        outputs[name] = run(["add", str(FIXTURES / name), "--corpus-dir", str(corpus), "--yes"])
+        outputs[name] = run(
+            ["add", str(FIXTURES / name), "--corpus-dir", str(corpus), "--yes"]
+        )
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("QA_CORPUS_DIR", str(corpus))
         mp.setenv("QA_INDEX_DIR", str(root / "index"))
         answers = {
             name: run(
-                ["--model", "fake", "ask", case["question"], "--region",
-                 case["fields"]["region"], "--json"]
+                [
+                    "--model",
+                    "fake",
+                    "ask",
+                    case["question"],
+                    "--region",
+                    case["fields"]["region"],
+                    "--json",
+                ]
             )
             for name, case in EXPECTED.items()
         }
@@ -99,7 +110,9 @@ def test_ask_cites_the_added_document_verbatim(added, name):
     assert status == 0, out + err
     answer = json.loads(out)
     doc_id = EXPECTED[name]["fields"]["id"]
-    cites = [c for c in answer["citations"] + answer["related"] if c["doc_id"] == doc_id]
+    cites = [
+        c for c in answer["citations"] + answer["related"] if c["doc_id"] == doc_id
+    ]
     assert cites, answer
     text = (corpus / f"{doc_id}.txt").read_text(encoding="utf-8")
     for c in cites:
@@ -118,13 +131,19 @@ def test_the_real_corpus_is_untouched(added):
 def test_dry_run_prints_chinese_labelled_toml_and_writes_nothing(corpus):
     before = snapshot(corpus)
     status, out, _ = run(
-        ["add", str(FIXTURES / "foshan_notice.html"), "--corpus-dir", str(corpus), "--dry-run"]
+        [
+            "add",
+            str(FIXTURES / "foshan_notice.html"),
+            "--corpus-dir",
+            str(corpus),
+            "--dry-run",
+        ]
     )
     assert status == 0
     assert snapshot(corpus) == before
     table = out[out.index("[[document]]") : out.index("（--dry-run")]
     assert tomllib.loads(table)["document"][0]["doc_number"] == "佛人社〔2023〕95号"
-    assert '# 标题' in table and "# 有效期至" in table
+    assert "# 标题" in table and "# 有效期至" in table
 
 
 def bad(corpus: Path, argv: list[str]) -> str:
@@ -170,7 +189,9 @@ def test_fields_not_found_are_named_and_nothing_written(corpus, tmp_path):
 def test_invalid_entry_is_rolled_back(corpus):
     # The proposal is complete, but --valid-until lies before the issue date: the
     # validation `qa index` runs fails after writing, and both writes are undone.
-    err = bad(corpus, [str(FIXTURES / "chengdu_plan.txt"), "--valid-until", "2020-01-01"])
+    err = bad(
+        corpus, [str(FIXTURES / "chengdu_plan.txt"), "--valid-until", "2020-01-01"]
+    )
     assert "字段 'valid_until'" in err
 
 
@@ -182,7 +203,9 @@ def test_duplicate_id(corpus):
 
 def test_without_yes_and_no_terminal_nothing_is_written(corpus):
     before = snapshot(corpus)
-    status, _out, err = run(["add", str(FIXTURES / "chengdu_plan.txt"), "--corpus-dir", str(corpus)])
+    status, _out, err = run(
+        ["add", str(FIXTURES / "chengdu_plan.txt"), "--corpus-dir", str(corpus)]
+    )
     assert status == 2 and "--yes" in err
     assert snapshot(corpus) == before
 
@@ -196,7 +219,9 @@ class _Tty(io.StringIO):
 def test_interactive_prompt(corpus, monkeypatch, reply, written):
     monkeypatch.setattr("sys.stdin", _Tty())
     monkeypatch.setattr("builtins.input", lambda prompt: reply)
-    status, out, _ = run(["add", str(FIXTURES / "chengdu_plan.txt"), "--corpus-dir", str(corpus)])
+    status, out, _ = run(
+        ["add", str(FIXTURES / "chengdu_plan.txt"), "--corpus-dir", str(corpus)]
+    )
     assert status == 0
     assert (corpus / "chengdu-plan.txt").exists() is written
     assert ("已取消" in out) is not written
@@ -204,10 +229,23 @@ def test_interactive_prompt(corpus, monkeypatch, reply, written):
 
 def test_command_line_values_win_and_are_not_derived(corpus):
     status, out, _ = run(
-        ["add", str(FIXTURES / "chengdu_plan.txt"), "--corpus-dir", str(corpus), "--yes",
-         "--id", "chengdu-2024-8", "--valid-until", "2026-06-30", "--region", "成都"]
+        [
+            "add",
+            str(FIXTURES / "chengdu_plan.txt"),
+            "--corpus-dir",
+            str(corpus),
+            "--yes",
+            "--id",
+            "chengdu-2024-8",
+            "--valid-until",
+            "2026-06-30",
+            "--region",
+            "成都",
+        ]
     )
     assert status == 0, out
-    entry = tomllib.loads((corpus / "documents.toml").read_text(encoding="utf-8"))["document"][-1]
+    entry = tomllib.loads((corpus / "documents.toml").read_text(encoding="utf-8"))[
+        "document"
+    ][-1]
     assert entry["id"] == "chengdu-2024-8" and entry["region"] == "成都市"
     assert entry["valid_until"] == "2026-06-30" and entry["derived"] == []

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from qa.ingest.extract import Extraction
+from qa.ingest.base import Extraction
 
 
 def read_docx(path: Path) -> Extraction:

@@ -56,7 +56,8 @@ def make_entry(fields: dict[str, object]) -> Entry:
     kept = {
         k: v
         for k, v in fields.items()
-        if k in LABELS and (v not in ("", (), [], None) or k in ("parent_region", "derived"))
+        if k in LABELS
+        and (v not in ("", (), [], None) or k in ("parent_region", "derived"))
     }
     missing = tuple(k for k in REQUIRED if k not in kept)
     return Entry(fields={k: kept[k] for k in LABELS if k in kept}, missing=missing)

@@ -16,32 +16,20 @@ rewrites it:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
-from qa.errors import QaError
+from qa.ingest.base import Extraction, IngestError
 
-FORMATS = {".html": "html", ".htm": "html", ".docx": "docx", ".pdf": "pdf", ".txt": "txt"}
+__all__ = ["FORMATS", "Extraction", "IngestError", "extract", "normalize"]
+
+FORMATS = {
+    ".html": "html",
+    ".htm": "html",
+    ".docx": "docx",
+    ".pdf": "pdf",
+    ".txt": "txt",
+}
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-
-
-class IngestError(QaError, ValueError):
-    """A file ``qa add`` cannot read or add; the message says which and why (Chinese)."""
-
-
-@dataclass(frozen=True)
-class Extraction:
-    """The text of one file and what its format states beside the text.
-
-    ``title`` is the format's own title (HTML ``<h1>`` / ``<title>``), "" when none;
-    ``context`` is extra text that may hold metadata but is not saved (an HTML page's
-    info box when the main-text extractor dropped it).
-    """
-
-    text: str
-    kind: str
-    title: str = ""
-    context: str = ""
 
 
 def normalize(text: str) -> str:
@@ -69,7 +57,11 @@ def extract(path: Path) -> Extraction:
     raw = _read(path, kind)
     text = normalize(raw.text)
     if not text:
-        hint = "（可能是扫描件或图片，请先做文字识别 OCR 或提供文字版）" if kind == "pdf" else ""
+        hint = (
+            "（可能是扫描件或图片，请先做文字识别 OCR 或提供文字版）"
+            if kind == "pdf"
+            else ""
+        )
         raise IngestError(f"未能从 {path.name} 中提取到文字{hint}")
     return Extraction(
         text=text, kind=kind, title=raw.title.strip(), context=normalize(raw.context)
@@ -90,7 +82,9 @@ def _read(path: Path, kind: str) -> Extraction:
             from qa.ingest.pdf_reader import read_pdf
 
             return read_pdf(path)
-        return Extraction(text=decode_text(path.read_bytes(), name=path.name), kind=kind)
+        return Extraction(
+            text=decode_text(path.read_bytes(), name=path.name), kind=kind
+        )
     except IngestError:
         raise
     except OSError:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from qa.ingest.extract import Extraction
+from qa.ingest.base import Extraction
 
 _ROW = re.compile(r"^\| (.*) \|\s*$")
 _TITLE_SPLIT = re.compile(r"\s*(?:_|\||——|--| - )\s*")
@@ -66,7 +66,9 @@ def _table_lines(tree) -> list[str]:
     """Each table row's cell texts, tab-separated (info boxes are tables)."""
     lines = []
     for row in tree.iter("tr"):
-        cells = [" ".join(c.text_content().split()) for c in row if c.tag in ("td", "th")]
+        cells = [
+            " ".join(c.text_content().split()) for c in row if c.tag in ("td", "th")
+        ]
         if any(cells):
             lines.append("\t".join(cells))
     return lines

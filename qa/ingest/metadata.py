@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from qa.chunking.infobox import metadata_candidates, normalize_date
 from qa.corpus.gazetteer import Gazetteer
-from qa.ingest.extract import Extraction
+from qa.ingest.base import Extraction
 
 _KINDS = "通知|意见|办法|方案|规定|细则|决定|通告|公告|措施|计划|规划|指引|指南|批复|函|条例|纲要"
 _TITLE = re.compile(rf"^.{{4,120}}?(?:{_KINDS})(?:[》」”])?(?:[（(][^）)]*[)）])?$")
@@ -35,8 +35,12 @@ _NUMBER = re.compile(
     r"^\s*([\u4e00-\u9fff]{1,15})\s*[〔［\[【(（]\s*(\d{4})\s*[〕］\]】)）]\s*第?(\d{1,5})\s*号\s*$"
 )
 _DATE_LINE = re.compile(r"^\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*$")
-_CN_DATE_LINE = re.compile(r"^\s*([〇零一二三四五六七八九]{4})年([一二三四五六七八九十]{1,2})月([一二三四五六七八九十]{1,3})日\s*$")
-_PUBLISHED = re.compile(r"(?:发布时间|发表时间|发布日期)\s*[:：]\s*(\d{4})-(\d{1,2})-(\d{1,2})")
+_CN_DATE_LINE = re.compile(
+    r"^\s*([〇零一二三四五六七八九]{4})年([一二三四五六七八九十]{1,2})月([一二三四五六七八九十]{1,3})日\s*$"
+)
+_PUBLISHED = re.compile(
+    r"(?:发布时间|发表时间|发布日期)\s*[:：]\s*(\d{4})-(\d{1,2})-(\d{1,2})"
+)
 _ORG = re.compile(
     r"(?:局|厅|委员会|委|办公室|政府|部|中心|分行|支行|营业管理部|小组|联合会|工会|院|署|会|办)$"
 )
@@ -81,12 +85,16 @@ def propose(extraction: Extraction, gazetteer: Gazetteer) -> Proposal:
     put("date", _date_line(lines), "落款日期")
     put("date", _published(text), "发布日期", inferred=True)
     put("date", _number_year(number), "文号年份", inferred=True)
-    put("issuers", tuple(box.get("issuers", ())), "信息栏“发文机关”")
+    put("issuers", _strings(box.get("issuers")), "信息栏“发文机关”")
     put("issuers", _signature(lines), "落款")
     put("issuers", _title_issuers(str(found.get("title", ""))), "标题", inferred=True)
     region, inferred = _region(found, gazetteer)
     put("region", region, "发文机关或标题中的地名", inferred=inferred)
     return Proposal(fields=found, derived=tuple(derived), sources=sources)
+
+
+def _strings(value: object) -> tuple[str, ...]:
+    return tuple(str(x) for x in value) if isinstance(value, (list, tuple)) else ()
 
 
 def _format_title(extraction: Extraction) -> str:
@@ -105,9 +113,7 @@ def _title_line(lines: list[str]) -> str:
     return ""
 
 
-def _number_line(
-    box: dict[str, object], lines: list[str]
-) -> tuple[str, str, str]:
+def _number_line(box: dict[str, object], lines: list[str]) -> tuple[str, str, str]:
     """(the document number normalised, as printed, where); empty when none."""
     boxed = [(str(box["doc_number"]), "信息栏“文号”")] if box.get("doc_number") else []
     for printed, where in boxed + [(line, "正文文号行") for line in lines[:_TOP]]:
@@ -185,7 +191,7 @@ def _title_issuers(title: str) -> tuple[str, ...]:
 
 def _region(found: dict[str, object], gazetteer: Gazetteer) -> tuple[str, bool]:
     """(region, inferred) from the issuers, then the title; ("", False) if none."""
-    issuers = [str(x) for x in found.get("issuers", ())]  # type: ignore[attr-defined]
+    issuers = list(_strings(found.get("issuers")))
     for text in (*issuers, str(found.get("title", ""))):
         region = gazetteer.resolve_one(text)
         if region:

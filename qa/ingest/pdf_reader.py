@@ -17,7 +17,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from qa.ingest.extract import Extraction
+from qa.ingest.base import Extraction
 
 _PAGE_NUMBER = re.compile(
     r"^[\s\-—–－]*(?:\d{1,4}|第\s*\d+\s*页(?:\s*[，,/]?\s*共\s*\d+\s*页)?|\d+\s*/\s*\d+)[\s\-—–－]*$"
@@ -47,7 +47,7 @@ def drop_furniture(pages: list[list[str]]) -> list[list[str]]:
     pages = [_trim_numbers(_strip_blank(p)) for p in pages]
     if len(pages) < 2:
         return pages
-    edges = Counter()
+    edges: Counter[str] = Counter()
     for page in pages:
         edges.update({_shape(line) for line in (page[:1] + page[-1:])})
     need = max(2, (len(pages) + 1) // 2)
