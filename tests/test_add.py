@@ -249,3 +249,152 @@ def test_command_line_values_win_and_are_not_derived(corpus):
     ][-1]
     assert entry["id"] == "chengdu-2024-8" and entry["region"] == "成都市"
     assert entry["valid_until"] == "2026-06-30" and entry["derived"] == []
+
+
+# ---- pure steps -------------------------------------------------------------------
+
+
+def test_importing_ingest_loads_no_reader_library():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, qa.cli_add, qa.ingest.extract, qa.ingest.metadata, "
+        "qa.ingest.html_reader, qa.ingest.docx_reader, qa.ingest.pdf_reader; "
+        "print([m for m in ('trafilatura', 'docx', 'pypdf', 'lxml') if m in sys.modules])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() == "[]", out.stderr
+
+
+def test_normalize_keeps_nbsp_and_ideographic_space():
+    from qa.ingest.extract import normalize
+
+    raw = "\ufeff标题\r\n\u3000\u3000补助\xa05000元\x0c\r第二行\x00\r\n\r\n"
+    assert normalize(raw) == "标题\n\u3000\u3000补助\xa05000元\n第二行\n"
+    assert normalize(" \r\n\t") == ""
+
+
+def test_html_table_rows_and_title():
+    import lxml.html
+
+    from qa.ingest.html_reader import page_title, table_rows
+
+    assert table_rows("| 文号： | 佛人社〔2023〕95号 | \n正文 | 不是表格") == (
+        "文号：\t佛人社〔2023〕95号\n正文 | 不是表格"
+    )
+    tree = lxml.html.fromstring(
+        "<html><head><title>某通知_通知公告_某局</title></head><body><p>x</p></body></html>"
+    )
+    assert page_title(tree) == "某通知"
+
+
+def test_pdf_furniture_and_wrapped_lines():
+    from qa.ingest.pdf_reader import drop_furniture, join_wrapped
+
+    pages = [
+        ["某市人社局文件", "一、总则", "正文第一页", "- 1 -"],
+        ["某市人社局文件", "正文第二页", "第 2 页 共 3 页"],
+        ["某市人社局文件", "正文第三页", "3"],
+    ]
+    assert drop_furniture(pages) == [
+        ["一、总则", "正文第一页"],
+        ["正文第二页"],
+        ["正文第三页"],
+    ]
+    # A one-page document keeps its first line (no header can be told apart).
+    assert drop_furniture([["某市人社局文件", "正文"]]) == [["某市人社局文件", "正文"]]
+    lines = [
+        "对首次创业的给予一次性创业补贴，补贴标准为每户",  # full, mid-sentence: joined
+        "5000元。",
+        "二、补贴标准按年度",  # short: a heading, never joined
+        "对符合条件的创业者给予场地租金补贴和创业担保贷",
+        "（一）个人贷款",  # next line starts a heading: not joined
+        "\u3000\u3000缩进的段落开头不与上一行相连，即使上一行很长很",
+        "长。",
+    ]
+    assert join_wrapped(lines) == [
+        "对首次创业的给予一次性创业补贴，补贴标准为每户5000元。",
+        "二、补贴标准按年度",
+        "对符合条件的创业者给予场地租金补贴和创业担保贷",
+        "（一）个人贷款",
+        "\u3000\u3000缩进的段落开头不与上一行相连，即使上一行很长很长。",
+    ]
+
+
+@pytest.mark.parametrize(
+    "text,title,issued,until,derived",
+    [
+        ("本通知有效期至2025年12月31日。", "", "2023-09-12", "2025-12-31", False),
+        (
+            "本办法自2024年3月1日起施行，有效期5年。",
+            "",
+            "2024-02-20",
+            "2029-02-28",
+            True,
+        ),
+        ("本办法有效期三年。", "", "2024-01-01", "2026-12-31", True),
+        ("正文", "某市实施方案（2023—2027年）", "2023", "2027-12-31", True),
+        ("到2024年底，帮扶1万人创业。", "", "2023", "2024-12-31", True),
+        ("本通知自印发之日起施行。", "", "2023", "", False),
+    ],
+)
+def test_valid_until(text, title, issued, until, derived):
+    from qa.ingest.validity import valid_until
+
+    v = valid_until(text, title=title, issued=issued)
+    assert (v.until, v.derived) == (until, derived)
+    assert not until or v.evidence in text + title
+
+
+def test_metadata_fallbacks_are_marked_derived():
+    from qa.corpus.gazetteer import Gazetteer
+    from qa.ingest.base import Extraction
+    from qa.ingest.metadata import propose
+
+    gazetteer = Gazetteer.load(DEFAULT_CORPUS_DIR / "regions.toml")
+    text = (
+        "广州市人力资源和社会保障局关于做好灵活就业社保补贴工作的通知 发布时间：2024-05-06\n"
+        "穗人社发[2024]7号\n正文。\n"
+    )
+    p = propose(Extraction(text=text, kind="txt"), gazetteer)
+    assert (
+        p.fields["title"]
+        == "广州市人力资源和社会保障局关于做好灵活就业社保补贴工作的通知"
+    )
+    assert p.fields["doc_number"] == "穗人社发〔2024〕7号"
+    assert p.fields["date"] == "2024-05-06"
+    assert p.fields["issuers"] == ("广州市人力资源和社会保障局",)
+    assert p.fields["region"] == "广州市"
+    assert set(p.derived) == {"doc_number", "date", "issuers"}
+    national = propose(
+        Extraction(text="人力资源社会保障部关于某事的通知\n正文。\n", kind="txt"),
+        gazetteer,
+    )
+    assert national.fields["region"] == "全国" and "region" in national.derived
+
+
+def test_documents_toml_accepts_and_checks_valid_until(corpus):
+    from qa.corpus.documents import parse_documents
+
+    meta = corpus / "documents.toml"
+    text = meta.read_text(encoding="utf-8")
+    meta.write_text(
+        text.replace(
+            'date = "2023-06-05"\n', 'date = "2023-06-05"\nvalid_until = "2025"\n'
+        ),
+        encoding="utf-8",
+    )
+    docs, problems = parse_documents(corpus)
+    assert (
+        problems == []
+        and {d.id: d.valid_until for d in docs}["shanghai-2023-162"] == "2025"
+    )
+    meta.write_text(
+        text.replace(
+            'date = "2023-06-05"\n', 'date = "2023-06-05"\nvalid_until = "明年"\n'
+        ),
+        encoding="utf-8",
+    )
+    _docs, problems = parse_documents(corpus)
+    assert len(problems) == 1 and "字段 'valid_until'" in problems[0]
