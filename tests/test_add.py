@@ -398,3 +398,15 @@ def test_documents_toml_accepts_and_checks_valid_until(corpus):
     )
     _docs, problems = parse_documents(corpus)
     assert len(problems) == 1 and "字段 'valid_until'" in problems[0]
+
+
+def test_numbered_heading_is_not_a_title_and_last_deadline_wins():
+    from qa.corpus.gazetteer import Gazetteer
+    from qa.ingest.base import Extraction
+    from qa.ingest.metadata import propose
+    from qa.ingest.validity import valid_until
+
+    gazetteer = Gazetteer.load(DEFAULT_CORPUS_DIR / "regions.toml")
+    text = "三、主要措施\n到2024年底完成一半，到2025年底全部完成。\n"
+    assert "title" not in propose(Extraction(text=text, kind="txt"), gazetteer).fields
+    assert valid_until(text).until == "2025-12-31"

@@ -4,7 +4,7 @@ Each field is read from what the document prints, in this order (first found win
 
 - ``title``: the format's title (HTML ``<h1>`` / ``<title>``) when the text contains it,
   the info box's 名称, else the first line near the top that ends like a policy title
-  (…通知 / …意见 / …方案 / …办法 …);
+  (…通知 / …意见 / …方案 / …办法 …) and is not a numbered heading (三、主要措施);
 - ``doc_number``: the info box's 文号, else a line near the top that is only a number
   such as 佛人社〔2023〕95号 (numbers cited in the body are other documents'); brackets
   written [2023] / 【2023】 are normalised to 〔2023〕;
@@ -48,6 +48,9 @@ _SEAL = re.compile(r"[（(](?:代章|印章|盖章)[)）]")
 _CELLS = re.compile(r"\t+|[ \u3000\xa0]{2,}")
 _ABOUT = re.compile(r"^(.+?)(?:等\s*[\d一二三四五六七八九十]+\s*个?部门)?关于")
 _NATIONAL = re.compile(r"^(?:国务院|中共中央|全国)|(?:部|总局|国家[\u4e00-\u9fff]+局)$")
+_NUMBERED = re.compile(
+    r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d+[.．、]|第[一二三四五六七八九十百\d]+[章节条])"
+)
 _TOP = 40  # lines near the top where a title or document number stands
 
 
@@ -108,7 +111,12 @@ def _format_title(extraction: Extraction) -> str:
 def _title_line(lines: list[str]) -> str:
     for line in lines[:_TOP]:
         line = _TITLE_TAIL.sub("", line.strip(" \t\u3000\xa0"))
-        if _TITLE.match(line) and "：" not in line and ":" not in line:
+        if (
+            _TITLE.match(line)
+            and "：" not in line
+            and ":" not in line
+            and not _NUMBERED.match(line)
+        ):
             return line
     return ""
 

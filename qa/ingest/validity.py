@@ -7,7 +7,8 @@ Read in this order, the first found wins:
    the issue date) + N years − 1 day (*derived*);
 3. a period in the title: (2023—2027年) / （2023-2027年） → the end of its last year
    (derived);
-4. a deadline in the text: 到2024年底 / 至2025年末 → the end of that year (derived).
+4. deadlines in the text: 到2024年底 / 至2025年末 → the end of the latest such year
+   (derived).
 
 Pure functions of the text and the issue date; no I/O.
 """
@@ -64,9 +65,9 @@ def valid_until(text: str, *, title: str = "", issued: str = "") -> Validity:
     m = _PERIOD.search(title) or _PERIOD.search(text[:400])
     if m and int(m[2]) >= int(m[1]):
         return Validity(f"{m[2]}-12-31", True, m[0])
-    m = _YEAR_END.search(text)
-    if m:
-        return Validity(f"{m[1]}-12-31", True, m[0])
+    ends = sorted(_YEAR_END.finditer(text), key=lambda m: m[1])
+    if ends:  # the plan runs to its last deadline
+        return Validity(f"{ends[-1][1]}-12-31", True, ends[-1][0])
     return Validity()
 
 
