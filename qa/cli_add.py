@@ -137,7 +137,10 @@ def _confirmed(yes: bool, corpus_dir: Path) -> bool:
         raise IngestError(
             "未写入：需要确认。加 --yes 直接写入，或 --dry-run 只查看拟添加的条目"
         )
-    reply = input(f"写入 {corpus_dir / METADATA_FILE}？[y/N] ")
+    try:
+        reply = input(f"写入 {corpus_dir / METADATA_FILE}？[y/N] ")
+    except EOFError:  # the terminal closed its input: no answer is no
+        return False
     return reply.strip().lower() in ("y", "yes", "是")
 
 

@@ -410,3 +410,37 @@ def test_numbered_heading_is_not_a_title_and_last_deadline_wins():
     text = "三、主要措施\n到2024年底完成一半，到2025年底全部完成。\n"
     assert "title" not in propose(Extraction(text=text, kind="txt"), gazetteer).fields
     assert valid_until(text).until == "2025-12-31"
+
+
+def test_html_without_charset_in_gbk_and_xhtml_declaration(corpus, tmp_path):
+    page = (FIXTURES / "foshan_notice.html").read_text(encoding="utf-8")
+    no_meta = page.replace('<meta charset="utf-8">\n', "")
+    (tmp_path / "gbk.html").write_bytes(no_meta.encode("gbk"))
+    xhtml = '<?xml version="1.0" encoding="utf-8"?>\n' + no_meta
+    (tmp_path / "x.html").write_bytes(xhtml.encode("utf-8"))
+    for name in ("gbk.html", "x.html"):
+        status, out, err = run(
+            ["add", str(tmp_path / name), "--corpus-dir", str(corpus), "--dry-run"]
+        )
+        assert status == 0, err
+        assert 'doc_number = "佛人社〔2023〕95号"' in out and 'region = "佛山市"' in out
+
+
+@pytest.mark.parametrize("name", ["broken.pdf", "broken.docx"])
+def test_damaged_file(corpus, tmp_path, name):
+    f = tmp_path / name
+    f.write_bytes(b"not really a " + name.encode())
+    assert f"无法读取 {name}" in bad(corpus, [str(f)])
+
+
+def test_closed_terminal_input_means_no(corpus, monkeypatch):
+    def eof(prompt):
+        raise EOFError
+
+    monkeypatch.setattr("sys.stdin", _Tty())
+    monkeypatch.setattr("builtins.input", eof)
+    before = snapshot(corpus)
+    status, out, _ = run(
+        ["add", str(FIXTURES / "chengdu_plan.txt"), "--corpus-dir", str(corpus)]
+    )
+    assert status == 0 and "已取消" in out and snapshot(corpus) == before

@@ -12,6 +12,8 @@ import re
 
 from qa.ingest.base import Extraction
 
+_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_-]+)""", re.I)
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _ROW = re.compile(r"^\| (.*) \|\s*$")
 _TITLE_SPLIT = re.compile(r"\s*(?:_|\||——|--| - )\s*")
 
@@ -21,8 +23,10 @@ def read_html(raw: bytes) -> Extraction:
     import lxml.html
     import trafilatura
 
-    tree = lxml.html.fromstring(raw)
-    text = trafilatura.extract(
+    # lxml refuses text that still carries an XML encoding declaration (XHTML pages).
+    text = _XML_DECLARATION.sub("", decode_html(raw), count=1)
+    tree = lxml.html.fromstring(text)
+    main = trafilatura.extract(
         tree,
         output_format="txt",
         include_tables=True,
@@ -33,11 +37,28 @@ def read_html(raw: bytes) -> Extraction:
         deduplicate=False,
     )
     return Extraction(
-        text=table_rows("" if text is None else text),
+        text=table_rows("" if main is None else main),
         kind="html",
         title=page_title(tree),
         context="\n".join(_table_lines(tree)),
     )
+
+
+def decode_html(raw: bytes) -> str:
+    """A page's text: its declared charset (GB2312 / GBK read as their superset
+    GB18030), else UTF-8, else GB18030 — many Chinese government pages declare none."""
+    m = _CHARSET.search(raw[:4096])
+    declared = m[1].decode("ascii").lower() if m else ""
+    if declared in ("gb2312", "gbk", "gb18030", "x-gbk"):
+        declared = "gb18030"
+    for encoding in (declared, "utf-8-sig", "gb18030"):
+        if not encoding:
+            continue
+        try:
+            return raw.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    return raw.decode("utf-8", errors="replace")
 
 
 def table_rows(text: str) -> str:
