@@ -444,3 +444,17 @@ def test_closed_terminal_input_means_no(corpus, monkeypatch):
         ["add", str(FIXTURES / "chengdu_plan.txt"), "--corpus-dir", str(corpus)]
     )
     assert status == 0 and "已取消" in out and snapshot(corpus) == before
+
+
+def test_html_title_dropped_by_the_extractor_is_put_back():
+    from qa.ingest.html_reader import read_html
+
+    paragraph = "符合条件的创业者可申请创业担保贷款，按规定给予贴息，" * 3
+    page = (
+        "<html><body><div><h1>某某通知</h1>"
+        f"<p>{paragraph}</p><p>{paragraph}。</p>"
+        "<p>某市人力资源和社会保障局<br>2023年9月12日</p></div></body></html>"
+    )
+    e = read_html(page.encode("utf-8"))
+    assert e.title == "某某通知" and e.text.startswith("某某通知\n")
+    assert e.text.endswith("某市人力资源和社会保障局\n2023年9月12日")

@@ -1,7 +1,8 @@
 """HTML pages: the main text through trafilatura, the title from ``<h1>`` / ``<title>``.
 
-trafilatura keeps headings and paragraphs one per line and drops navigation, share rows
-and footers. Its table rows (``| a | b |``) become tab-separated cells, as in every other
+trafilatura keeps headings and paragraphs one per line (``<br>`` too) and drops
+navigation, share rows and footers; when it drops the page's ``<h1>`` as well, the title
+is put back as the first line (it is part of the published document). Its table rows (``| a | b |``) become tab-separated cells, as in every other
 format. The page's info box (发文机关 / 文号 / 成文日期) is often outside the main text,
 so the visible text of tables is returned as ``context`` for the metadata proposal.
 """
@@ -36,12 +37,20 @@ def read_html(raw: bytes) -> Extraction:
         favor_precision=False,
         deduplicate=False,
     )
+    title = page_title(tree)
+    body = table_rows("" if main is None else main)
+    if body.strip() and title and _squeeze(title) not in _squeeze(body):
+        body = f"{title}\n{body}"  # trafilatura took the <h1> for page furniture
     return Extraction(
-        text=table_rows("" if main is None else main),
+        text=body,
         kind="html",
-        title=page_title(tree),
+        title=title,
         context="\n".join(_table_lines(tree)),
     )
+
+
+def _squeeze(text: str) -> str:
+    return re.sub(r"\s+", "", text)
 
 
 def decode_html(raw: bytes) -> str:
