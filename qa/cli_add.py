@@ -72,11 +72,13 @@ def build_entry(
     proposal = propose(extraction, gazetteer)
     fields = dict(proposal.fields)
     derived = set(proposal.derived)
+    sources = dict(proposal.sources)
     for key in _OVERRIDES:
         value = getattr(args, key, None)
         if value:
             fields[key] = tuple(value) if key == "issuers" else value
             derived.discard(key)
+            sources[key] = "命令行参数"
     if fields.get("region"):
         fields.update(_region_fields(str(fields["region"]), gazetteer))
     if "valid_until" not in fields:
@@ -88,13 +90,11 @@ def build_entry(
         if v.until:
             fields["valid_until"] = v.until
             derived |= {"valid_until"} if v.derived else set()
-    taken = {d.id for d in docs}
-    if args.id in taken:
-        raise IngestError(f"字段 'id'：文档标识“{args.id}”已被使用，请换一个")
-    doc_id = args.id or _new_id(source, extraction.text, taken)
+            sources["valid_until"] = f"“{v.evidence}”"
+    doc_id = _doc_id(args.id, source, extraction.text, {d.id for d in docs})
     fields |= {"id": doc_id, "file": f"{doc_id}.txt", "seed": source.name}
     fields["derived"] = [k for k in LABELS if k in derived and k in fields]
-    fields["notes"] = _notes(source, extraction.kind, proposal.sources, fields)
+    fields["notes"] = _notes(source, extraction.kind, sources, fields)
     return make_entry(fields)
 
 
@@ -113,7 +113,12 @@ def _region_fields(name: str, gazetteer: Gazetteer) -> dict[str, object]:
     }
 
 
-def _new_id(source: Path, text: str, taken: set[str]) -> str:
+def _doc_id(given: str | None, source: Path, text: str, taken: set[str]) -> str:
+    """``--id``, unless already used; else one made from the file name, made unique."""
+    if given:
+        if given in taken:
+            raise IngestError(f"字段 'id'：文档标识“{given}”已被使用，请换一个")
+        return given
     base = slug(source.stem) or "doc-" + hashlib.sha256(text.encode()).hexdigest()[:8]
     doc_id, n = base, 2
     while doc_id in taken:

@@ -249,6 +249,7 @@ def test_command_line_values_win_and_are_not_derived(corpus):
     ][-1]
     assert entry["id"] == "chengdu-2024-8" and entry["region"] == "成都市"
     assert entry["valid_until"] == "2026-06-30" and entry["derived"] == []
+    assert "有效期至取自命令行参数" in entry["notes"]
 
 
 # ---- pure steps -------------------------------------------------------------------
