@@ -18,7 +18,7 @@ from qa.config import Config
 from qa.corpus import METADATA_FILE, REGIONS_FILE, load_checked
 from qa.corpus.gazetteer import Gazetteer
 from qa.ingest.entry import LABELS, Entry, append_entry, make_entry, slug
-from qa.ingest.extract import Extraction, IngestError, extract
+from qa.ingest.extract import Extraction, IngestError, extract, normalize
 from qa.ingest.metadata import propose
 from qa.ingest.validity import valid_until
 from qa.terminal import say
@@ -33,6 +33,9 @@ def run_add(config: Config, args) -> int:
     path = Path(args.file)
     docs, gazetteer, _lexicon = load_checked(corpus_dir)
     extraction = extract(path)
+    same = [d.id for d in docs if normalize(d.text) == extraction.text]
+    if same:
+        raise IngestError(f"未写入：{path.name} 的文本已收录为文档 id '{same[0]}'")
     entry = build_entry(
         extraction, gazetteer=gazetteer, docs=docs, args=args, source=path
     )

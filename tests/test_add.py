@@ -459,3 +459,9 @@ def test_html_title_dropped_by_the_extractor_is_put_back():
     e = read_html(page.encode("utf-8"))
     assert e.title == "某某通知" and e.text.startswith("某某通知\n")
     assert e.text.endswith("某市人力资源和社会保障局\n2023年9月12日")
+
+
+def test_a_text_already_in_the_corpus_is_not_added_twice(corpus, tmp_path):
+    copy = tmp_path / "again.txt"
+    shutil.copy(corpus / "shanghai_hurenshejiu_2023_162.txt", copy)
+    assert "已收录为文档 id 'shanghai-2023-162'" in bad(corpus, [str(copy)])
