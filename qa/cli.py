@@ -1,4 +1,4 @@
-"""Command line: ``qa index | search | ask | serve``.
+"""Command line: ``qa index | search | ask | add | serve``.
 
 Every command that needs the index builds it on first use. Errors are printed as one
 clear Chinese line ``错误：…`` (exit code 2), never a traceback; terminal text is
@@ -236,6 +236,13 @@ def _ask_batch(config: Config, path: str) -> int:
     return 0 if not tally.bad else 1
 
 
+def cmd_add(config: Config, args) -> int:
+    """Extract a published file, propose its metadata, append it (see qa.cli_add)."""
+    from qa.cli_add import run_add
+
+    return run_add(config, args)
+
+
 def cmd_serve(config: Config, args) -> int:
     from qa.app import serve
 
@@ -267,6 +274,7 @@ _COMMANDS = {
     "index": cmd_index,
     "search": cmd_search,
     "ask": cmd_ask,
+    "add": cmd_add,
     "serve": cmd_serve,
 }
 

@@ -127,7 +127,46 @@ def parser() -> ChineseParser:
         metavar="FILE",
         help="批量：每行 {id, question, region?, history?}；- 为标准输入",
     )
+    _add_parser(sub)
     v = sub.add_parser("serve", help="启动网页界面")
     v.add_argument("--host", default="127.0.0.1", help="监听地址（默认 127.0.0.1）")
     v.add_argument("--port", type=int, default=7860, help="端口（默认 7860）")
     return p
+
+
+def _add_parser(sub) -> None:
+    """``qa add FILE``: a published HTML / DOCX / PDF / TXT file into the corpus."""
+    d = sub.add_parser("add", help="添加政策文件（HTML/DOCX/PDF/TXT）到语料库")
+    d.add_argument(
+        "file", metavar="文件", help="文件路径：.html/.htm、.docx、.pdf 或 .txt"
+    )
+    d.add_argument(
+        "--region",
+        metavar="地区",
+        help="发文地区（regions.toml 中的名称），默认从文中识别",
+    )
+    d.add_argument(
+        "--id", metavar="ID", help="文档标识（小写字母、数字和 -），默认取自文件名"
+    )
+    d.add_argument("--title", metavar="标题", help="标题，默认取自网页标题或正文标题行")
+    d.add_argument(
+        "--issuer",
+        dest="issuers",
+        metavar="机关",
+        action="append",
+        help="发文机关（可重复），默认取自信息栏或落款",
+    )
+    d.add_argument("--date", metavar="日期", help="成文日期 YYYY-MM-DD，默认取自落款")
+    d.add_argument("--doc-number", metavar="文号", help="文号，如 佛人社〔2023〕95号")
+    d.add_argument(
+        "--valid-until", metavar="日期", help="有效期至 YYYY-MM-DD，默认从文中识别"
+    )
+    d.add_argument(
+        "--corpus-dir",
+        metavar="目录",
+        help="语料目录（默认 corpus/，或 QA_CORPUS_DIR）",
+    )
+    d.add_argument("--yes", "-y", action="store_true", help="不询问，直接写入")
+    d.add_argument(
+        "--dry-run", action="store_true", help="只显示拟添加的条目，不写入任何文件"
+    )

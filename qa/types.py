@@ -45,6 +45,8 @@ class Document:
     text: str
     derived: tuple[str, ...] = ()
     notes: str = ""
+    # The date the text says it applies until (YYYY-MM-DD / YYYY-MM / YYYY), "" if none.
+    valid_until: str = ""
 
 
 @dataclass(frozen=True)

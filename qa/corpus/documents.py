@@ -22,7 +22,7 @@ METADATA_FILE = "documents.toml"
 DEFAULT_CORPUS_DIR = data_dir("corpus")
 
 _REQUIRED = ("id", "file", "title", "region", "level", "issuers", "date")
-_OPTIONAL_STR = ("parent_region", "doc_number", "seed", "notes")
+_OPTIONAL_STR = ("parent_region", "doc_number", "valid_until", "seed", "notes")
 _FIELDS = (*_REQUIRED, *_OPTIONAL_STR, "derived")
 _STRINGS = ("id", "file", "title", "region", "level", "date", *_OPTIONAL_STR)
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
@@ -115,6 +115,7 @@ def _document(entry: dict[str, Any], text: str) -> Document:
         text=text,
         derived=tuple(entry.get("derived", [])),
         notes=entry.get("notes", ""),
+        valid_until=entry.get("valid_until", ""),
     )
 
 
@@ -155,6 +156,7 @@ def _check_values(entry: dict[str, Any], where: str) -> list[str | None]:
             entry["date"],
             "YYYY-MM-DD / YYYY-MM / YYYY",
         ),
+        _check_valid_until(entry, where),
         _check(
             not number or _DOC_NUMBER_RE.match(number),
             where,
@@ -185,6 +187,20 @@ def _check_values(entry: dict[str, Any], where: str) -> list[str | None]:
             "本条目已有字段名的列表",
         ),
     ]
+
+
+def _check_valid_until(entry: dict[str, Any], where: str) -> str | None:
+    """``valid_until`` (optional): a date like ``date``, not before the issue date."""
+    until = entry.get("valid_until", "")
+    if not until:
+        return None
+    if not _DATE_RE.match(until):
+        return _check(False, where, "valid_until", until, "YYYY-MM-DD / YYYY-MM / YYYY")
+    if _DATE_RE.match(entry["date"]) and until < entry["date"][: len(until)]:
+        return _field(
+            where, "valid_until", f"有效期至 {until!r} 早于成文日期 {entry['date']!r}"
+        )
+    return None
 
 
 def _read_document_text(path: Path, where: str) -> tuple[str, str | None]:
