@@ -216,6 +216,7 @@ def format_answer(ans) -> str:
         tag = "·上级文件兜底" if c.fallback else ""
         lines.append(
             f"{i}. 「{c.quote}」\n   —— {c.region}{tag}《{c.title}》{number} {c.clause}"
+            + (f" · {c.date}" if getattr(c, "date", "") else "")
         )
     return "\n".join(lines)
 

@@ -9,6 +9,7 @@ from the configuration (building the index on first use, or when stale unless
 
 from __future__ import annotations
 
+import datetime
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -19,6 +20,7 @@ from qa.answer import Composer, with_notice
 from qa.answer.intent import analyze
 from qa.answer.messages import INJECTION_NOTICE
 from qa.answer.parts import merge_parts, question_parts
+from qa.answer.validity import expiry_notice
 from qa.config import Config
 from qa.conversation import contextualize, last_quotes
 from qa.corpus import load_checked
@@ -247,6 +249,7 @@ class Pipeline:
         )
         prior = self._cited_hits(part.previous, part.result)
         answer = self.composer.compose(part.question, part.result, intent, prior=prior)
+        answer = expiry_notice(answer, datetime.date.today().isoformat())
         if intent.injection:
             answer = with_notice(answer, INJECTION_NOTICE)
         return answer

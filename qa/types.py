@@ -109,6 +109,9 @@ class Citation:
     score: float
     fallback: bool = False
     departments: tuple[str, ...] = ()
+    # The document's issue date and the date it says it applies until ("" = not stated).
+    date: str = ""
+    valid_until: str = ""
 
 
 @dataclass(frozen=True)
@@ -202,6 +205,8 @@ def citation_json(c: Citation) -> dict[str, Any]:
         "score": round(float(c.score), 6),
         "fallback": bool(c.fallback),
         "departments": list(c.departments),
+        "date": c.date,
+        "valid_until": c.valid_until,
     }
 
 

@@ -79,6 +79,8 @@ class Composer:
             round(hit.score, 6),
             hit.region_role == "fallback",
             hit.chunk.departments,
+            doc.date,
+            doc.valid_until,
         )
 
     def compose(
