@@ -226,7 +226,9 @@ def test_cli_ask_returns_within_the_deadline(server, tmp_path):
     env["QA_LLM_TIMEOUT_S"] = "3"
     t0 = time.monotonic()
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
-    assert time.monotonic() - t0 < baseline + 3 + 2
+    # Without a total deadline the trickling server holds the call for about a minute;
+    # the margin absorbs process start-up on a loaded 2-core machine.
+    assert time.monotonic() - t0 < baseline + 3 + 10
     answer = json.loads(out.stdout)
     assert "大模型未在 3 秒内回复" in answer["notice"]
     assert answer["answer"] == json.loads(plain.stdout)["answer"]
