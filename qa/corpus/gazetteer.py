@@ -219,7 +219,7 @@ class Gazetteer:
             return True
         if any(text.startswith(m, end) for m in self._rules.after):
             return True
-        if any(text[max(0, start - n) : start] in self._lookup for n in (2, 3)):
+        if any(start >= n and text[start - n : start] in self._lookup for n in (2, 3)):
             return True  # right after another place: 辽宁朝阳, 北京朝阳
         left_edge = start == 0 or not _CJK.match(text[start - 1])
         right_edge = end == len(text) or not _CJK.match(text[end])

@@ -71,7 +71,7 @@ def merge(
             name = by_code[d.parent].name + d.name if d.parent else d.name
         names[d.code] = name
         regions[name] = Region(name, d.level, parent, (), code=d.code)
-    keys = _division_keys(divisions, names, matched, options)
+    keys = _division_keys(divisions, names, matched, overlay_keys, options)
     return _assign(regions, rules, overlay_keys, keys, options)
 
 
@@ -79,6 +79,7 @@ def _division_keys(
     divisions: tuple[Division, ...],
     names: Mapping[str, str],
     matched: set[str],
+    overlay_keys: Mapping[str, str],
     options: Overlay,
 ) -> dict[str, set[str]]:
     """Every name a division may be called by -> the canonical names it may mean."""
@@ -90,6 +91,8 @@ def _division_keys(
         short = short_form(d.name)
         if d.level == "市" and len(short) >= 2 and short not in options.no_short:
             forms.add(short)
+        elif len(short) >= 2 and short in overlay_keys:
+            forms.add(short)  # only as another reading of the overlay's 朝阳 / 白云
         for form in forms:
             keys.setdefault(form, set()).add(names[d.code])
     return keys
