@@ -67,7 +67,7 @@ def merge(
             regions[match.name] = replace(match, code=d.code)
             continue
         name = d.name
-        if full_counts[d.name] > 1 or name in overlay_keys:
+        if full_counts[d.name] > 1 or name in overlay_keys or len(name) < 3:
             name = by_code[d.parent].name + d.name if d.parent else d.name
         names[d.code] = name
         regions[name] = Region(name, d.level, parent, (), code=d.code)
