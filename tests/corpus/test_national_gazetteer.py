@@ -102,7 +102,12 @@ def test_sampled_division_resolves_to_itself(
 
 def test_two_character_full_names_never_match(gaz: Gazetteer) -> None:
     assert gaz.get("阳泉市城区").level == "区"
-    for text in ("在城区开店有补贴吗", "东区和西区的孵化基地", "郊区农村创业", "矿区职工"):
+    for text in (
+        "在城区开店有补贴吗",
+        "东区和西区的孵化基地",
+        "郊区农村创业",
+        "矿区职工",
+    ):
         assert gaz.resolve(text) == ()
         assert gaz.ambiguities(text) == ()
 
@@ -238,7 +243,11 @@ def test_ambiguous_place_is_said(gaz: Gazetteer) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "question",
-    ["株洲创业培训一年多少人次？", "绵阳的创业担保贷款额度是多少", "宝鸡大学生创业有什么补贴"],
+    [
+        "株洲创业培训一年多少人次？",
+        "绵阳的创业担保贷款额度是多少",
+        "宝鸡大学生创业有什么补贴",
+    ],
 )
 def test_pipeline_never_cites_another_province(real_pipeline, question: str) -> None:
     answer = real_pipeline.ask(question)
