@@ -18,45 +18,23 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from qa.config import data_dir
+from qa.corpus import divisions, national
 from qa.corpus.files import did_you_mean, read_toml
+from qa.corpus.region_checks import build_lookup, check_rules, check_tree
+from qa.corpus.region_checks import error as _error
+from qa.corpus.regions import MatchRules, Region
 from qa.errors import GazetteerError
-from qa.types import LEVELS
 
-_RANK = {level: rank for rank, level in enumerate(LEVELS)}
-_TOP_KEYS = frozenset({"context", "region"})
+_TOP_KEYS = frozenset({"context", "region", "divisions"})
+_DIVISION_KEYS = frozenset({"source", "strict_short", "no_short"})
 _REGION_KEYS = frozenset({"name", "level", "parent", "aliases", "strict", "not_in"})
 _CONTEXT_KEYS = frozenset({"before", "after"})
 # CJK ideographs (basic, extension A, compatibility); anything else is a word boundary.
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-
-
-@dataclass(frozen=True)
-class Region:
-    name: str  # canonical, e.g. "番禺区"
-    level: str  # "全国" | "省" | "市" | "区"
-    parent: str  # "" for 全国
-    aliases: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class MatchRules:
-    """How names may match, beyond plain longest-match (see the module docstring)."""
-
-    strict: frozenset[str] = frozenset()  # aliases that need context
-    not_in: Mapping[str, tuple[str, ...]] = field(
-        default_factory=dict
-    )  # region -> words
-    before: tuple[str, ...] = ()  # markers right before a strict alias
-    after: tuple[str, ...] = ()  # markers right after a strict alias
-
-
-def _error(source: str, where: str, field_name: str, message: str) -> GazetteerError:
-    return GazetteerError(f"{source}: {where}: field '{field_name}': {message}")
 
 
 class Gazetteer:
@@ -67,26 +45,40 @@ class Gazetteer:
         regions: Iterable[Region],
         rules: MatchRules | None = None,
         source: str = "<gazetteer>",
+        ambiguous: Mapping[str, tuple[str, tuple[str, ...]]] | None = None,
     ) -> None:
         self._regions = tuple(regions)
         self._rules = rules or MatchRules()
         self._by_name = {r.name: r for r in self._regions}
-        self._lookup = _build_lookup(self._regions, source)
-        _check_tree(self._by_name, source)
-        _check_rules(self._rules, self._by_name, self._lookup, source)
+        self._lookup = build_lookup(self._regions, source)
+        # key -> (default or "", candidates): names several regions share.
+        self._ambiguous = dict(ambiguous or {})
+        check_tree(self._by_name, source)
+        check_rules(self._rules, self._by_name, self._lookup, source)
         self._children: dict[str, list[str]] = {r.name: [] for r in self._regions}
         for region in self._regions:
             if region.parent:
                 self._children[region.parent].append(region.name)
-        self._longest = max((len(key) for key in self._lookup), default=0)
+        keys = (*self._lookup, *self._ambiguous)
+        self._longest = max((len(key) for key in keys), default=0)
+        self._firsts = frozenset(key[0] for key in keys)
 
     @classmethod
     def load(cls, path: str | Path) -> Gazetteer:
-        """Read and validate a gazetteer file; GazetteerError names the file and the field."""
+        """Read and validate a gazetteer file; GazetteerError names the file and the field.
+
+        A file with a ``[divisions]`` table is merged over the national division table.
+        """
         source = str(path)
         data = read_toml(Path(path), error=GazetteerError)
         regions, rules = _parse(data, source)
-        return cls(regions, rules, source)
+        if "divisions" not in data:
+            return cls(regions, rules, source)
+        options = _parse_divisions(data["divisions"], source)
+        merged = national.merge(
+            regions, rules, divisions.load_divisions(), options=options
+        )
+        return cls(merged.regions, merged.rules, source, merged.ambiguous)
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and name.strip() in self._lookup
@@ -138,16 +130,56 @@ class Gazetteer:
         return [(start, name) for start, _, name in self.mentions(text)]
 
     def mentions(self, text: str) -> list[tuple[int, int, str]]:
-        """``(start, end, canonical name)`` of each place name in ``text``, left to right."""
+        """``(start, end, canonical name)`` of each place name in ``text``, left to right.
+
+        An ambiguous name counts when the text's other places pick one of its candidates
+        (辽宁朝阳 -> 朝阳市) or it has a default; otherwise it is left out (see
+        :meth:`ambiguities`).
+        """
+        found = self._scan(text)
+        context = self._context(found)
+        out = [(s, e, self._pick(k, context)) for s, e, k in found]
+        return [m for m in out if m[2]]
+
+    def ambiguities(self, text: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """``(name as written, candidates)`` for each ambiguous name the text leaves open."""
+        found = self._scan(text)
+        context = self._context(found)
+        keys = [k for _, _, k in found if not self._pick(k, context)]
+        return tuple((k, self._ambiguous[k][1]) for k in dict.fromkeys(keys))
+
+    def _context(self, found: list[tuple[int, int, str]]) -> set[str]:
+        """The unambiguous places found and their ancestors."""
+        return {
+            n
+            for _, _, key in found
+            if key not in self._ambiguous
+            for n in self.chain(self._lookup[key])
+        }
+
+    def _pick(self, key: str, context: set[str]) -> str:
+        """The region a key means given the text's other places; "" when undecided."""
+        if key not in self._ambiguous:
+            return self._lookup[key]
+        default, candidates = self._ambiguous[key]
+        for name in candidates:
+            if any(a in context for a in self.chain(name)[1:-1]):
+                return name
+        return default
+
+    def _scan(self, text: str) -> list[tuple[int, int, str]]:
+        """``(start, end, key)`` of each name or alias, left to right, longest first."""
         blocked = self._blocked_spans(text)
         found: list[tuple[int, int, str]] = []
         start = 0
         while start < len(text):
-            key = self._match_at(text, start, blocked)
+            key = None
+            if text[start] in self._firsts:
+                key = self._match_at(text, start, blocked)
             if key is None:
                 start += 1
                 continue
-            found.append((start, start + len(key), self._lookup[key]))
+            found.append((start, start + len(key), key))
             start += len(key)
         return found
 
@@ -158,6 +190,8 @@ class Gazetteer:
         for size in range(min(self._longest, len(text) - start), 0, -1):
             key = text[start : start + size]
             name = self._lookup.get(key)
+            if name is None and key in self._ambiguous:
+                name = self._ambiguous[key][0] or key
             if name is None:
                 continue
             end = start + size
@@ -185,102 +219,28 @@ class Gazetteer:
             return True
         if any(text.startswith(m, end) for m in self._rules.after):
             return True
+        if any(start >= n and text[start - n : start] in self._lookup for n in (2, 3)):
+            return True  # right after another place: 辽宁朝阳, 北京朝阳
         left_edge = start == 0 or not _CJK.match(text[start - 1])
         right_edge = end == len(text) or not _CJK.match(text[end])
         return left_edge and right_edge
 
 
-def _build_lookup(regions: tuple[Region, ...], source: str) -> dict[str, str]:
-    """Map every canonical name and alias to its canonical name; duplicates are errors."""
-    lookup: dict[str, str] = {}
-    for region in regions:
-        where = f"地区 {region.name!r}"
-        for field_name, keys in (("name", (region.name,)), ("aliases", region.aliases)):
-            for key in keys:
-                if not key or key != key.strip():
-                    raise _error(
-                        source, where, field_name, f"名称为空或首尾有空白: {key!r}"
-                    )
-                if key in lookup:
-                    raise _error(
-                        source,
-                        where,
-                        field_name,
-                        f"名称或别名 {key!r} 重复（已属于 {lookup[key]!r}）",
-                    )
-                lookup[key] = region.name
-    return lookup
-
-
-def _check_tree(by_name: Mapping[str, Region], source: str) -> None:
-    """Levels known, parents known, each level strictly below its parent's (so no cycles)."""
-    for region in by_name.values():
-        if region.level not in _RANK:
-            raise _error(
-                source,
-                f"地区 {region.name!r}",
-                "level",
-                f"未知层级 {region.level!r}（应为 {'/'.join(LEVELS)}）",
-            )
-    roots = [r.name for r in by_name.values() if r.level == "全国"]
-    if len(roots) != 1:
+def _parse_divisions(table: Any, source: str) -> national.Overlay:
+    """The ``[divisions]`` table: which data package, and how short forms may be used."""
+    if not isinstance(table, dict):
+        raise _error(source, "顶层", "divisions", "应为表（table）")
+    _check_keys(table, _DIVISION_KEYS, source, "[divisions]")
+    if table.get("source") != divisions.PACKAGE:
         raise _error(
             source,
-            "全部地区",
-            "level",
-            f"须有且只有一个层级为 全国 的地区，实有 {roots}",
+            "[divisions]",
+            "source",
+            f"应为 {divisions.PACKAGE!r}（行政区划数据包）",
         )
-    for region in by_name.values():
-        where = f"地区 {region.name!r}"
-        if region.level == "全国":
-            if region.parent:
-                raise _error(source, where, "parent", "全国没有上级地区，parent 应为空")
-            continue
-        parent = by_name.get(region.parent)
-        if parent is None:
-            raise _error(
-                source,
-                where,
-                "parent",
-                f"未知上级地区 {region.parent!r}（须为 regions.toml 中的规范名称）",
-            )
-        if _RANK[parent.level] >= _RANK[region.level]:
-            raise _error(
-                source,
-                where,
-                "parent",
-                f"层级 {region.level} 必须低于上级 {parent.name} 的层级 {parent.level}"
-                "（上级关系成环时也会报此错）",
-            )
-
-
-def _check_rules(
-    rules: MatchRules,
-    by_name: Mapping[str, Region],
-    lookup: Mapping[str, str],
-    source: str,
-) -> None:
-    """Strict aliases are aliases; each not_in word contains a name of its region."""
-    for alias in rules.strict:
-        if alias not in lookup or alias in by_name:
-            raise _error(
-                source,
-                f"strict 别名 {alias!r}",
-                "strict",
-                "不是任何地区的别名",
-            )
-    for name, words in rules.not_in.items():
-        region = by_name.get(name)
-        if region is None:
-            raise _error(source, f"地区 {name!r}", "not_in", "未知地区")
-        for word in words:
-            if not any(key in word for key in (region.name, *region.aliases)):
-                raise _error(
-                    source,
-                    f"地区 {name!r}",
-                    "not_in",
-                    f"{word!r} 不含该地区的名称或别名",
-                )
+    strict = _strings(table, "strict_short", source, "[divisions]")
+    never = _strings(table, "no_short", source, "[divisions]")
+    return national.Overlay(frozenset(strict), frozenset(never))
 
 
 def _parse(data: Mapping[str, Any], source: str) -> tuple[list[Region], MatchRules]:
