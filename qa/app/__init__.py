@@ -82,7 +82,9 @@ def create_app(
     )
     private = {"api_visibility": "private"}
     with gr.Blocks(title="创业政策问答", analytics_enabled=False) as demo:
-        gr.Markdown("## 创业政策问答 · 每个回答都引用文件原文并注明发文地区")
+        gr.Markdown(
+            "# 创业政策问答 · 每个回答都引用文件原文并注明发文地区", elem_id="qa-title"
+        )
         status = gr.HTML(
             _status_html(lazy), visible=not lazy.ready, elem_id="qa-status-bar"
         )

@@ -106,7 +106,8 @@ def _row_html(i: int, row: dict) -> str:
         else ""
     )
     return (
-        f'<li><button type="button" class="lk-row" data-i="{i}" aria-controls="lk-pane-{i}">'
+        f'<li><button type="button" class="lk-row" data-i="{i}" aria-controls="lk-pane-{i}" '
+        f'aria-current="{"true" if i == 0 else "false"}">'
         f'<span class="lk-head"><span class="lk-rel rel-{level}">相关度 {LABELS[level]}</span>'
         f'<span class="qa-badge">{esc(level_badge(h["region"], h["level"]))}</span>'
         f'<span class="qa-title">《{esc(short_title(h["title"]))}》</span></span>'
