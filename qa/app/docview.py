@@ -7,12 +7,21 @@ The contents list sits beside the text on a desktop (its own scroll), above it o
 
 from __future__ import annotations
 
+import re
+
 from qa.app.render import esc
+
+# A clause's "(责任单位：…)" line: document text the chunker keeps as departments, not debris.
+_DEPARTMENTS = re.compile(
+    r"[\s\xa0\u3000]*[（(]责任单位[:：][^\n]*[)）][\s\xa0\u3000]*"
+)
 
 
 def _debris(text: str) -> str:
-    if not text.strip():
+    if not text.strip(" \n\t\xa0\u3000"):
         return ""
+    if _DEPARTMENTS.fullmatch(text):
+        return f'<div class="qa-meta doc-depts">{esc(text.strip())}</div>'
     return (
         f'<details class="doc-skip"><summary>未编入检索的文字（网页残留等，{len(text.strip())} 字）'
         f"</summary>{esc(text)}</details>"
@@ -34,7 +43,7 @@ def document_view(pipeline, doc_id: str, at: int | None = None) -> str:
         if c.clause_path != last_path:
             label = " › ".join(c.clause_path)
             toc.append(f'<li><a href="#c-{c.start}">{esc(label)}</a></li>')
-            body.append(f'<h4 class="doc-h" id="h-{c.start}">{esc(label)}</h4>')
+            body.append(f'<h3 class="doc-h" id="h-{c.start}">{esc(label)}</h3>')
             last_path = c.clause_path
         cls = "clause target" if target else "clause"
         body.append(
@@ -44,7 +53,7 @@ def document_view(pipeline, doc_id: str, at: int | None = None) -> str:
     body.append(_debris(doc.text[cursor:]))
     notes = f'<div class="qa-meta">说明：{esc(doc.notes)}</div>' if doc.notes else ""
     head = (
-        f'<h3>《{esc(doc.title)}》</h3><div class="qa-meta">{esc(doc.region)} · {esc(doc.level)}级 · '
+        f'<h2 class="doc-title">《{esc(doc.title)}》</h2><div class="qa-meta">{esc(doc.region)} · {esc(doc.level)}级 · '
         f"{esc(doc.doc_number or '无文号')} · {esc(doc.date)} · {esc('、'.join(doc.issuers))}</div>{notes}"
     )
     return (

@@ -4,7 +4,8 @@ Pure functions over the /search payload (no gradio, no models). The relevance th
 are query-clause cosines fitted on the gold TRAIN split only by ``python -m
 eval.lookup_relevance`` (102 train questions whose evidence was retrieved): 高 from the
 median cosine of the first hit covering gold evidence, 中 from its 10th percentile; below
-the 2nd percentile a hit is shown only when it shares words with the query (BM25 > 0) —
+the 2nd percentile a hit is shown only when it shares a word with the query (BM25 > 0 and
+one of the query's words of two or more characters in the clause) —
 otherwise it is not relevant, and a query with nothing relevant says so.
 """
 
@@ -77,7 +78,10 @@ def rows_of(hits: Sequence[dict], terms: Sequence[str]) -> list[dict]:
     rows: list[dict] = []
     seen: dict[tuple, dict] = {}
     for h in hits:
-        level = relevance(h.get("cosine"), h.get("bm25"))
+        # BM25 on one-character tokens (在, 上…) is no shared word: it counts only when a
+        # highlighted query word is in the clause.
+        shared = any(t in h["text"] for t in terms)
+        level = relevance(h.get("cosine"), h.get("bm25") if shared else 0.0)
         if level is None:
             continue
         keys = [("clause", h["doc_id"], h["clause"]), ("text", _norm(h["text"]))]

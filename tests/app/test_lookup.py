@@ -5,14 +5,13 @@ from __future__ import annotations
 import re
 
 import pytest
+from test_app import FakePipeline  # rootdir-relative (tests/app is on sys.path)
 
 from qa import app
 from qa.app import lookup
 from qa.app.docview import document_view
 from qa.app.handlers import search_view
 from qa.app.locale import chinese
-
-from test_app import FakePipeline  # rootdir-relative (tests/app is on sys.path)
 
 
 @pytest.fixture
@@ -90,7 +89,8 @@ def test_identical_clauses_and_pieces_share_a_row_and_noise_is_dropped():
 
 
 def test_no_relevant_hit_says_so():
-    rows = lookup.rows_of([_hit("无关。", cos=0.5, bm25=0.0)], [])
+    # BM25 from one-character tokens alone (no query word in the clause) is not relevance
+    rows = lookup.rows_of([_hit("在上面。", cos=0.5, bm25=1.2)], ["月球", "跳舞"])
     assert rows == [] and lookup.NOTHING in lookup.results_html(rows)
 
 
@@ -117,6 +117,9 @@ def test_reader_shows_indexed_text_and_sets_debris_apart(fake):
     gap = doc.text[first.end : fake.chunks[1].start]
     assert gap.strip() == "一、政策内容"
     assert 'class="doc-skip"' in view
+    # a clause's departments line is document text, not debris
+    assert 'class="qa-meta doc-depts">&#40;' not in view  # full-width brackets here
+    assert 'doc-depts">（责任单位：市人社局、市财政局）</div>' in view
     assert "请选择" in document_view(fake, "nope")
 
 
