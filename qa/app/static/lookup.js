@@ -3,14 +3,6 @@
   const root = document.documentElement;
   const zh = () => { if (root.lang !== 'zh-CN') root.lang = 'zh-CN'; };
   zh(); new MutationObserver(zh).observe(root, {attributes: true, attributeFilter: ['lang']});
-  // Gradio's dropdowns stay open when tabbed through: close (Escape) any that lost focus.
-  document.addEventListener('focusin', (e) => {
-    document.querySelectorAll('input[role="combobox"][aria-controls]').forEach((box) => {
-      const list = document.getElementById(box.getAttribute('aria-controls'));
-      if (box !== e.target && list && list.offsetParent !== null && !list.contains(e.target))
-        box.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape', bubbles: true}));
-    });
-  });
   const rows = () => [...document.querySelectorAll('#search-results .lk-row')];
   const open = (btn) => {
     const box = btn.closest('.lk'); const i = btn.dataset.i;
