@@ -40,7 +40,8 @@ class ChinesePage:
         async def wrapped(message) -> None:
             if message["type"] == "http.response.start":
                 kinds = dict(message.get("headers", []))
-                if b"text/html" not in kinds.get(b"content-type", b""):
+                html = b"text/html" in kinds.get(b"content-type", b"")
+                if not html or b"content-encoding" in kinds:  # compressed: left as is
                     start["pass"] = True
                     await send(message)
                     return

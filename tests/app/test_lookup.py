@@ -149,3 +149,38 @@ def test_relevance_thresholds_are_the_train_split_fit(real_pipeline):
     assert fitted == pytest.approx(
         {"high": lookup.HIGH, "medium": lookup.MEDIUM, "floor": lookup.FLOOR}, abs=2e-3
     )
+
+
+def test_chinese_page_middleware_rewrites_html_only():
+    import asyncio
+
+    from qa.app.locale import ChinesePage
+
+    def inner(kind: bytes, body: bytes):
+        async def asgi(scope, receive, send):
+            headers = [(b"content-type", kind), (b"content-length", b"%d" % len(body))]
+            await send(
+                {"type": "http.response.start", "status": 200, "headers": headers}
+            )
+            await send({"type": "http.response.body", "body": body})
+
+        return asgi
+
+    async def call(app):
+        sent = []
+
+        async def send(message):
+            sent.append(message)
+
+        await app({"type": "http", "method": "GET"}, None, send)
+        return sent
+
+    page = b'<html lang="en"><head></head></html>'
+    start, body = asyncio.run(
+        call(ChinesePage(inner(b"text/html; charset=utf-8", page)))
+    )
+    assert b'lang="zh-CN"' in body["body"]
+    assert dict(start["headers"])[b"content-length"] == b"%d" % len(body["body"])
+    data = b'{"lang="en"": 1}'
+    _, body = asyncio.run(call(ChinesePage(inner(b"application/json", data))))
+    assert body["body"] == data
