@@ -129,7 +129,7 @@ def test_page_is_served_as_chinese():
     assert page.index(b"<script>") < page.index(b"<meta")
 
 
-def test_app_builds_with_the_lookup_and_no_api_footer(lazy):
+def test_app_builds_with_the_lookup_components(lazy):
     demo = app.create_app(lazy.get())
     html_ids = {getattr(b, "elem_id", None) for b in demo.blocks.values()}
     assert {"search-results", "search-query", "qa-status-bar"} <= html_ids
