@@ -19,7 +19,8 @@ import inspect
 import json
 import os
 
-from qa.app.common import CSS, SCROLL_JS, doc_choices, region_choices
+from qa.app.common import CSS, PAGE_JS, SCROLL_JS, doc_choices, region_choices
+from qa.app.docview import document_view
 from qa.app.guard import ApiGuard
 from qa.app.handlers import (
     ALL,
@@ -81,8 +82,12 @@ def create_app(
     )
     private = {"api_visibility": "private"}
     with gr.Blocks(title="创业政策问答", analytics_enabled=False) as demo:
-        gr.Markdown("## 创业政策问答 · 每个回答都引用文件原文并注明发文地区")
-        status = gr.HTML(_status_html(lazy), visible=not lazy.ready)
+        gr.Markdown(
+            "# 创业政策问答 · 每个回答都引用文件原文并注明发文地区", elem_id="qa-title"
+        )
+        status = gr.HTML(
+            _status_html(lazy), visible=not lazy.ready, elem_id="qa-status-bar"
+        )
         timer = gr.Timer(1.0, active=not lazy.ready)
         with gr.Tabs() as tabs:
             with gr.Tab("问答", id="qa"):
@@ -172,7 +177,8 @@ def _status_html(lazy: LazyPipeline) -> str:
         lazy.error
         or f"{lazy.status}（首次启动需建立索引，约半分钟到一分钟，完成后即可提问）"
     )
-    return f'<div class="qa-status">{esc(text)}</div>'
+    bar = "" if lazy.error else '<div class="qa-progress"></div>'
+    return f'<div class="qa-status" role="status">{esc(text)}{bar}</div>'
 
 
 def _choices(gr, p) -> list:
@@ -195,7 +201,7 @@ def _open_from_query(gr, lazy: LazyPipeline, params: dict):
     return (
         gr.Tabs(selected="docs"),
         gr.Dropdown(value=doc_id),
-        document_html(lazy.get(), doc_id, at),
+        document_view(lazy.get(), doc_id, at),
     )
 
 
@@ -209,17 +215,21 @@ def launch(
     """
     from starlette.middleware import Middleware
 
+    from qa.app.locale import ChinesePage
+
     guard = Middleware(ApiGuard, public=app.qa_public)
     _, url, _ = app.launch(
         server_name=host,
         server_port=port,
         prevent_thread_lock=not block,
         css=CSS,
-        footer_links=["api"],
+        # No footer: the API page is for developers (docs/API.md documents /ask, /search).
+        footer_links=[],
+        js=PAGE_JS,
         show_error=False,
         quiet=True,
         enable_monitoring=False,
-        app_kwargs={"middleware": [guard]},
+        app_kwargs={"middleware": [guard, Middleware(ChinesePage)]},
         **kwargs,
     )
     return url

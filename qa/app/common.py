@@ -15,7 +15,12 @@ def static(name: str) -> str:
     )
 
 
-CSS = static("app.css")
+# app.css: layout and light colours; theme.css: WCAG AA colours in light and dark (Gradio's
+# `.dark` class follows the OS/browser preference), focus, touch targets, lookup/reader layout.
+CSS = static("app.css") + "\n" + static("theme.css")
+# Run once when the page loads: <html lang="zh-CN"> whatever the browser's language, and the
+# 查条款 keyboard (/ focuses the search, ↑/↓ rows, Enter opens, C copies the reply).
+PAGE_JS = static("lookup.js")
 # The chat does not autoscroll to the bottom of a long answer; this puts the newest
 # question at the top of the chat instead, so the direct answer is the first thing read.
 CHAT_SCROLL_JS = static("chat_scroll.js")

@@ -10,12 +10,12 @@ import logging
 import time
 
 from qa.app.lazy import LazyPipeline, LoadFailed
+from qa.app.lookup import results_html, rows_of, terms_of
 from qa.app.render import (
     answer_dict,
     answer_html,
     clause_html,
     esc,
-    hit_row,
     read_aloud,
     search_dict,
 )
@@ -100,23 +100,32 @@ def api_search(
 ) -> dict:
     """/search: ranked clauses; filters are optional ("" or 全部 = no filter)."""
     try:
-        named = (("level", level), ("doc_id", doc_id), ("topic", topic))
-        filters = {name: _filter(name, value) for name, value in named}
-        region = check_region(_region_arg(region))
-        p = lazy.get()
-        result = p.search(query, region=region, k=_k(k), **filters)
+        p, result = _search(lazy, query, region, level, doc_id, topic, k)
         return {**search_dict(p, result), "code": ""}
     except Exception as exc:  # noqa: BLE001
-        message, code = _user_error(exc)
-        return {
-            "ok": False,
-            "error": message,
-            "code": code,
-            "query": _shown(query),
-            "scopes": [],
-            "notes": [],
-            "hits": [],
-        }
+        return _search_error(exc, query)
+
+
+def _search(lazy: LazyPipeline, query, region, level, doc_id, topic, k):
+    """(pipeline, SearchResult) with the filters checked; raises on bad input."""
+    named = (("level", level), ("doc_id", doc_id), ("topic", topic))
+    filters = {name: _filter(name, value) for name, value in named}
+    region = check_region(_region_arg(region))
+    p = lazy.get()
+    return p, p.search(query, region=region, k=_k(k), **filters)
+
+
+def _search_error(exc: Exception, query: object) -> dict:
+    message, code = _user_error(exc)
+    return {
+        "ok": False,
+        "error": message,
+        "code": code,
+        "query": _shown(query),
+        "scopes": [],
+        "notes": [],
+        "hits": [],
+    }
 
 
 def _filter(name: str, value: object) -> str | None:
@@ -185,20 +194,64 @@ def chat_turn(lazy: LazyPipeline, question: str, region: str, state: dict):
     yield state["messages"], state, ""
 
 
+def lookup(lazy: LazyPipeline, query, region, level, doc_id, topic) -> dict:
+    """/search's payload plus, per hit, its cosine and BM25 signals and the query terms."""
+    try:
+        p, result = _search(lazy, query, region, level, doc_id, topic, SEARCH_K)
+    except Exception as exc:  # noqa: BLE001
+        return _search_error(exc, query)
+    out = search_dict(p, result)
+    for h in out["hits"]:
+        cos, bm25 = result.signals.get(h["chunk_id"], (None, None))
+        h["cosine"], h["bm25"] = cos, bm25
+    tokens: list[str] = getattr(p.retriever, "tokens", lambda _: [])(result.query)
+    out["terms"] = terms_of(tokens, result.expanded)
+    return out
+
+
 def search_table(lazy: LazyPipeline, query, region, level, doc_id, topic):
-    """The 查条款 tab: rows for the table, the hits kept for row selection, and notes."""
+    """The 查条款 tab: (result rows, hits, notes HTML, first clause HTML, first reply).
+
+    Rows are the relevant hits only (relevance 高/中/低), pieces of one clause and
+    identical clauses grouped; no row means "没有找到相关条款".
+    """
     t0 = time.perf_counter()
-    out = api_search(lazy, query, region, level, doc_id, topic)
+    out = lookup(lazy, query, region, level, doc_id, topic)
     ms = (time.perf_counter() - t0) * 1000
     if not out["ok"]:
         return [], [], f'<div class="qa-notice">{esc(out["error"])}</div>', "", ""
     notes = "".join(f'<div class="qa-notice">{esc(n)}</div>' for n in out["notes"])
-    info = f'<div class="qa-meta">共 {len(out["hits"])} 条 · 用时 {ms:.0f} 毫秒 · 点击一行查看全文</div>'
-    first = out["hits"][0] if out["hits"] else None
+    rows = rows_of(out["hits"], out["terms"])
+    info = (
+        f'<div class="qa-meta">共 {len(rows)} 条相关条款 · 用时 {ms:.0f} 毫秒 · '
+        "按 / 搜索，↑↓ 选择，回车打开，C 复制答复</div>"
+    )
+    first = rows[0]["hit"] if rows else None
     return (
-        [hit_row(h) for h in out["hits"]],
-        out["hits"],
-        notes + info,
+        rows,
+        [r["hit"] for r in rows],
+        notes + (info if rows else ""),
         clause_html(first) if first else "",
         read_aloud(first) if first else "",
     )
+
+
+def search_view(lazy: LazyPipeline, query, region, level, doc_id, topic) -> str:
+    """The 查条款 results as one HTML block: the list and its detail pane, or a message.
+
+    An empty query shows a hint rather than an error (filters run the search on change).
+    """
+    if not (isinstance(query, str) and query.strip()):
+        return '<div class="lk"><div class="qa-meta">请输入关键词或问题后检索。</div></div>'
+    t0 = time.perf_counter()
+    out = lookup(lazy, query, region, level, doc_id, topic)
+    if not out["ok"]:
+        return f'<div class="lk"><div class="qa-notice">{esc(out["error"])}</div></div>'
+    ms = (time.perf_counter() - t0) * 1000
+    notes = "".join(f'<div class="qa-notice">{esc(n)}</div>' for n in out["notes"])
+    rows = rows_of(out["hits"], out["terms"])
+    info = (
+        f'<div class="qa-meta lk-info">共 {len(rows)} 条相关条款 · 用时 {ms:.0f} 毫秒 · '
+        "按 / 搜索，↑↓ 选择，回车打开，C 复制答复</div>"
+    )
+    return results_html(rows, notes=notes, info=info)

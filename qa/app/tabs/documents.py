@@ -4,8 +4,9 @@
 # handlers (gr.Request, gr.SelectData) at run time to decide what to inject.
 
 from qa.app.common import doc_choices
+from qa.app.docview import document_view
 from qa.app.lazy import LazyPipeline
-from qa.app.render import document_html, documents_rows
+from qa.app.render import documents_rows
 
 
 def build(gr, lazy: LazyPipeline, private: dict) -> dict:
@@ -26,14 +27,14 @@ def build(gr, lazy: LazyPipeline, private: dict) -> dict:
         '<div class="qa-meta">选择一个文件查看全文及条款结构。</div>',
         elem_id="docs-view",
     )
-    doc.input(lambda d: document_html(lazy.get(), d) if d else "", doc, view, **private)
+    doc.input(lambda d: document_view(lazy.get(), d) if d else "", doc, view, **private)
 
     def pick(evt: gr.SelectData):
         row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
         ids = list(lazy.get().docs)
         if row is None or row >= len(ids):
             return gr.skip(), gr.skip()
-        return gr.Dropdown(value=ids[row]), document_html(lazy.get(), ids[row])
+        return gr.Dropdown(value=ids[row]), document_view(lazy.get(), ids[row])
 
     table.select(pick, None, [doc, view], **private)
     return {"doc": doc, "table": table, "view": view}
