@@ -151,8 +151,16 @@ def test_relevance_thresholds_are_the_train_split_fit(real_pipeline):
     )
 
 
-def test_chinese_page_middleware_rewrites_html_only():
+def _run(coro):
+    """asyncio.run in its own thread: a browser test may leave a loop running here."""
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+def test_chinese_page_middleware_rewrites_html_only():
 
     from qa.app.locale import ChinesePage
 
@@ -176,11 +184,11 @@ def test_chinese_page_middleware_rewrites_html_only():
         return sent
 
     page = b'<html lang="en"><head></head></html>'
-    start, body = asyncio.run(
+    start, body = _run(
         call(ChinesePage(inner(b"text/html; charset=utf-8", page)))
     )
     assert b'lang="zh-CN"' in body["body"]
     assert dict(start["headers"])[b"content-length"] == b"%d" % len(body["body"])
     data = b'{"lang="en"": 1}'
-    _, body = asyncio.run(call(ChinesePage(inner(b"application/json", data))))
+    _, body = _run(call(ChinesePage(inner(b"application/json", data))))
     assert body["body"] == data
