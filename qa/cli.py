@@ -13,6 +13,7 @@ import sys
 
 from qa.cli_args import parser
 from qa.cli_batch import answer_line
+from qa.cli_feedback import cmd_feedback
 from qa.config import Config
 from qa.terminal import dumps, error_message, no_surrogates, quiet_broken_pipe, say
 
@@ -266,6 +267,7 @@ _COMMANDS = {
     "search": cmd_search,
     "ask": cmd_ask,
     "serve": cmd_serve,
+    "feedback": cmd_feedback,
 }
 
 if __name__ == "__main__":
