@@ -98,6 +98,7 @@ def _wire_conversations(gr, ui, browser, private):
 
     outs = shown + ui["suggest"]
     ui["new"].click(fresh, [browser], outs, **private)
+    ui["chat"].clear(fresh, [browser], outs, **private)  # the chat's own 清空 icon
     ui["history"].input(pick, [ui["history"], browser], outs, **private)
     from gradio.context import Context  # the Blocks being built (its load event)
 
@@ -157,11 +158,12 @@ def _components(gr, lazy: LazyPipeline) -> dict:
         )
     ui["error"] = gr.HTML("", elem_id="qa-input-error")
     ui["send"] = gr.Button("提问", variant="primary", elem_id="qa-send")
-    with gr.Row(elem_id="qa-suggest"):
+    with gr.Row(elem_id="qa-suggest", equal_height=False):
         ui["suggest"] = [
             gr.Button(visible=False, size="sm", elem_classes="qa-suggest")
             for _ in range(N_SUGGESTIONS)
         ]
+    gr.Markdown("试试这些问题（点击即问）：", elem_classes="qa-meta")
     with gr.Row(elem_id="qa-starters"):
         ui["starters"] = [
             gr.Button(q, size="sm", elem_classes="qa-starter") for q in EXAMPLES
