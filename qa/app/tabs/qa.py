@@ -156,6 +156,12 @@ def _components(gr, lazy: LazyPipeline) -> dict:
             min_width=140,
             elem_id="qa-region",
         )
+    _prompts(gr, ui)
+    return ui
+
+
+def _prompts(gr, ui: dict) -> None:
+    """The input's error line, 提问, the suggestions and the starter questions."""
     ui["error"] = gr.HTML("", elem_id="qa-input-error")
     ui["send"] = gr.Button("提问", variant="primary", elem_id="qa-send")
     with gr.Row(elem_id="qa-suggest", equal_height=False):
@@ -171,4 +177,3 @@ def _components(gr, lazy: LazyPipeline) -> dict:
     gr.Markdown(
         "回答只摘录文件原文；标注“上级文件兜底”的条款来自上级（省或国家）文件。"
     )
-    return ui
