@@ -140,9 +140,8 @@ def suggestions(pipeline, ans) -> list[str]:
     parent = _parent(pipeline, ans.region)
     if parent:
         out.append(f"{parent}的规定呢？")
-    heading = _neighbour_heading(pipeline, top) if top is not None else ""
-    if heading:
-        out.append(f"那“{heading}”呢？")
+    for heading in _neighbour_headings(pipeline, top) if top is not None else ():
+        out.append(f"那{heading}呢？" if "“" in heading else f"那“{heading}”呢？")
     return out[:3]
 
 
@@ -154,21 +153,24 @@ def _parent(pipeline, region: str) -> str:
     return chain[1] if len(chain) > 1 else ""
 
 
-def _neighbour_heading(pipeline, cite) -> str:
-    """The heading of the measure after the cited one in the same document."""
+def _neighbour_headings(pipeline, cite) -> list[str]:
+    """The headings of the measures after (then before) the cited one, same document."""
     pieces = sorted(pipeline.chunks_of(cite.doc_id), key=lambda c: (c.start, -c.end))
     here = next((c for c in pieces if c.start <= cite.start < c.end), None)
     if here is None:
-        return ""
-    for c in pieces:
-        if (
-            c.start >= here.end
-            and c.kind == here.kind
-            and c.clause_path != here.clause_path
-        ):
-            heading = _NUMBERING.sub("", c.clause_path[-1]).strip(" 。：:")
-            return heading if 2 <= len(heading) <= 24 else ""
-    return ""
+        return []
+    after = [c for c in pieces if c.start >= here.end]
+    before = [c for c in reversed(pieces) if c.end <= here.start]
+    out: list[str] = []
+    for c in after + before:
+        if c.kind != here.kind or c.clause_path == here.clause_path:
+            continue
+        heading = _NUMBERING.sub("", c.clause_path[-1]).strip(" 。：:")
+        if 2 <= len(heading) <= 24 and heading not in out:
+            out.append(heading)
+        if len(out) == 2:
+            break
+    return out
 
 
 def rated_turn(value: object) -> int | None:
