@@ -86,6 +86,14 @@ def _ask(page, question: str, n: int) -> None:
     _wait_answer(page, n)
 
 
+def _choose_region(page, name: str) -> None:
+    box = page.locator("#qa-region input")
+    box.click()
+    box.fill(name)
+    page.get_by_role("option", name=name, exact=True).first.click()
+    page.locator("#qa-chip").wait_for(state="visible", timeout=10_000)
+
+
 def _shot(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / name), full_page=True)
@@ -161,18 +169,17 @@ def test_thumbs_down_with_a_reason_reaches_the_export(
 
 def test_new_conversation_clears_the_chip_and_reload_keeps_the_list(page, server):
     page = _open(page, server)
-    page.locator("#qa-region input").fill("番禺区")
-    page.keyboard.press("Enter")
-    page.locator("#qa-chip").wait_for(state="visible", timeout=10_000)
-    assert "按 番禺区 回答" in page.locator("#qa-chip").inner_text()
+    _choose_region(page, "广州市")
+    assert "按 广州市 回答" in page.locator("#qa-chip").inner_text()
     _ask(page, "大学生创业有什么补贴？", 1)
     page.click("#qa-clear")  # 新对话
     page.locator("#qa-chip").wait_for(state="hidden", timeout=10_000)
+    assert page.input_value("#qa-region input") == "自动识别"
     page.wait_for_function(
         "document.querySelectorAll('#qa-chat .message-row').length === 0"
     )
     _ask(page, "上海的创业培训有什么规定？", 1)
-    assert "上海市" in _bot(page, 1).inner_text()  # not scoped to 番禺区 any more
+    assert "上海市" in _bot(page, 1).inner_text()  # not scoped to 广州市 any more
     page.reload()
     page.wait_for_selector("#qa-question textarea", timeout=30_000)
     history = page.locator("#qa-history")
@@ -187,9 +194,7 @@ def test_new_conversation_clears_the_chip_and_reload_keeps_the_list(page, server
 
 def test_a_region_named_in_the_question_wins_over_the_chip(page, server):
     page = _open(page, server)
-    page.locator("#qa-region input").fill("番禺区")
-    page.keyboard.press("Enter")
-    page.locator("#qa-chip").wait_for(state="visible", timeout=10_000)
+    _choose_region(page, "广州市")
     _ask(page, "上海的创业培训有什么规定？", 1)
     assert "上海市" in _bot(page, 1).locator(".qa-card").first.inner_text()
 
