@@ -137,6 +137,14 @@ def answer_body(ans, cites) -> str:
     return _QUOTED.sub(ref, ans.text).strip()
 
 
+_NOISE = re.compile(r"〔引文\d+〕|（[^（）]{1,12}）|\d+[.、]|[\s，。；：,.;:、]")
+
+
+def _says_more(rest: str, lead: str) -> bool:
+    """Whether the text left after the headline says more than card numbers and regions."""
+    return bool(rest) and rest != lead and len(_NOISE.sub("", rest)) >= 4
+
+
 def answer_plain(ans) -> str:
     """What 复制 copies: the answer, then each source as 《title》文号 条款 (plain text)."""
     cites = ans.citations or ans.related
@@ -164,7 +172,7 @@ def answer_html(pipeline, ans, *, turn: int = -1) -> str:
     body = answer_body(ans, cites)
     rest = body[len(lead) :].lstrip("：: \n") if body.startswith(lead) else body
     parts = [f'<div class="qa-headline">{esc(lead)}</div>']
-    if rest and rest != lead:
+    if _says_more(rest, lead):
         parts.append(f'<div class="qa-answer">{esc(rest)}</div>')
     if ans.notice and ans.notice not in ans.text:
         parts.append(f'<div class="qa-notice">{esc(ans.notice)}</div>')
