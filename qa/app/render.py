@@ -90,7 +90,7 @@ def citation_card(
         x for x in (c.doc_number, _last(heading or c.clause), doc.date) if x
     )
     depts = (
-        f'<div class="qa-meta">责任单位：{esc("、".join(c.departments))}</div>'
+        f'<div class="qa-meta">责任单位：{esc(_few(c.departments))}</div>'
         if c.departments
         else ""
     )
@@ -102,6 +102,12 @@ def citation_card(
         f'<summary>展开整条 · 在原文中查看</summary><div class="qa-clause">{clause}</div>'
         f'<a href="{link}" target="_blank" rel="noopener">在原文中查看 ↗</a></details></div>'
     )
+
+
+def _few(names: tuple[str, ...], shown: int = 3) -> str:
+    """The first few departments (the whole list is in the clause behind 展开整条)."""
+    more = f" 等 {len(names)} 个单位" if len(names) > shown else ""
+    return "、".join(names[:shown]) + more
 
 
 def _last(path: str) -> str:
