@@ -13,6 +13,7 @@ import sys
 
 from qa.cli_args import parser
 from qa.cli_batch import answer_line
+from qa.cli_feedback import cmd_feedback
 from qa.config import Config
 from qa.terminal import dumps, error_message, no_surrogates, quiet_broken_pipe, say
 
@@ -277,6 +278,7 @@ _COMMANDS = {
     "ask": cmd_ask,
     "add": cmd_add,
     "serve": cmd_serve,
+    "feedback": cmd_feedback,
 }
 
 if __name__ == "__main__":

@@ -131,6 +131,10 @@ def parser() -> ChineseParser:
     v = sub.add_parser("serve", help="启动网页界面")
     v.add_argument("--host", default="127.0.0.1", help="监听地址（默认 127.0.0.1）")
     v.add_argument("--port", type=int, default=7860, help="端口（默认 7860）")
+    f = sub.add_parser("feedback", help="导出网页上的 👍/👎 反馈")
+    f.add_argument("action", choices=["export"], help="export：导出为评测集格式")
+    f.add_argument("--jsonl", action="store_true", help="每行一条 JSON（默认即是）")
+    f.add_argument("--out", help="写入文件（默认标准输出）")
     return p
 
 

@@ -86,6 +86,8 @@ class IndexSettings:
     # Hub/local sentence-transformers models only: no downloads unless the user set
     # HF_HUB_OFFLINE=0 (read at the edge by Config.from_env).
     hub_offline: bool = True
+    # The web app's 👍/👎 feedback (SQLite; "" = feedback.sqlite3 beside the index folder).
+    feedback_path: str = ""
 
     def __post_init__(self) -> None:
         _check_choice("on_stale", self.on_stale, OnStale)
@@ -264,6 +266,12 @@ class Config:
     @property
     def model_name(self) -> str:
         return self.index.model_name
+
+    @property
+    def feedback_file(self) -> Path:
+        """QA_FEEDBACK_PATH, else ``feedback.sqlite3`` beside the index folder."""
+        path = self.index.feedback_path
+        return Path(path) if path else self.index_dir.parent / "feedback.sqlite3"
 
     @property
     def llm_enabled(self) -> bool:

@@ -160,8 +160,13 @@ def _chat_context(history: list[dict]) -> list[dict]:
     return kept
 
 
-def chat_turn(lazy: LazyPipeline, question: str, region: str, state: dict):
-    """Generator for the 问答 tab: show the question at once, then the answer and its cards."""
+def chat_turn(
+    lazy: LazyPipeline, question: str, region: str, state: dict, *, turn: int = -1
+):
+    """Generator for the 问答 tab: show the question at once, then the answer and its cards.
+
+    The last step's state carries ``"answer"``: the Answer shown (None after an error).
+    """
     state = {
         "messages": list(state["messages"])[-CHAT_SHOWN_MESSAGES:],
         "history": _chat_context(list(state["history"])),
@@ -176,10 +181,12 @@ def chat_turn(lazy: LazyPipeline, question: str, region: str, state: dict):
         state,
         "",
     )
+    ans = None
     try:
         p = lazy.get()
-        ans = p.ask(question, region=_region_arg(region), history=state["history"])
-        reply = answer_html(p, ans)
+        region_arg = None if names_a_place(p, question) else _region_arg(region)
+        ans = p.ask(question, region=region_arg, history=state["history"])
+        reply = answer_html(p, ans, turn=turn)
         if not ans.error:
             state["history"] = _chat_context(
                 state["history"]
@@ -191,7 +198,16 @@ def chat_turn(lazy: LazyPipeline, question: str, region: str, state: dict):
     except Exception as exc:  # noqa: BLE001
         reply = f'<div class="qa-notice">{esc(_user_error(exc)[0])}</div>'
     state["messages"].append({"role": "assistant", "content": reply})
-    yield state["messages"], state, ""
+    yield state["messages"], {**state, "answer": ans}, ""
+
+
+def names_a_place(pipeline, question: object) -> bool:
+    """Whether the question names a region the gazetteer knows (then the chosen region
+    must not override it: 选了番禺区，问“上海呢” is answered for 上海市)."""
+    gazetteer = getattr(getattr(pipeline, "retriever", None), "gazetteer", None)
+    if gazetteer is None or not isinstance(question, str):
+        return False
+    return bool(gazetteer.resolve(question))
 
 
 def lookup(lazy: LazyPipeline, query, region, level, doc_id, topic) -> dict:

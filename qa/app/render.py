@@ -73,46 +73,139 @@ def marked(text: str, lo: int, hi: int) -> str:
     return f"{esc(text[:lo])}<mark>{esc(text[lo:hi])}</mark>{esc(text[hi:])}"
 
 
-def citation_card(pipeline, c, *, related: bool = False) -> str:
-    """One citation as escaped HTML: badges, 《title》, number, heading, quote in its clause."""
+def citation_card(
+    pipeline, c, *, related: bool = False, number: int = 0, title: bool = True
+) -> str:
+    """One quote as a compact card: region badge, 《title》 (once per document), 文号, clause
+    and date on one line, the quote itself, and the whole clause behind 展开整条."""
     doc = pipeline.docs[c.doc_id]
     s, e, heading = clause_span(pipeline, c.doc_id, c.start, c.end)
     clause = marked(doc.text[s:e], c.start - s, c.end - s)
     badges = f'<span class="qa-badge">{esc(level_badge(c.region, c.level))}</span>'
     if c.fallback:
         badges += '<span class="qa-badge fallback">上级文件兜底</span>'
-    number = f" · {esc(c.doc_number)}" if c.doc_number else ""
+    label = f'<span class="qa-num">引文{number}</span>' if number else ""
+    name = f"《{short_title(c.title)}》" if title else "同一文件"
+    meta = " · ".join(
+        x for x in (c.doc_number, _last(heading or c.clause), doc.date) if x
+    )
     depts = (
-        f'<div class="qa-meta">责任单位：{esc("、".join(c.departments))}</div>'
+        f'<div class="qa-meta">责任单位：{esc(_few(c.departments))}</div>'
         if c.departments
         else ""
     )
     link = f"?doc={quote(c.doc_id)}&at={c.start}"
     return (
-        f'<div class="qa-card{" related" if related else ""}">{badges}'
-        f'<span class="qa-title">《{esc(c.title)}》</span><div class="qa-meta">{esc(c.region)}{number}'
-        f' · {esc(heading or c.clause)}</div><div class="qa-clause">{clause}</div>{depts}'
-        f'<a href="{link}" target="_blank" rel="noopener">在原文中查看 ↗</a></div>'
+        f'<div class="qa-card{" related" if related else ""}">{label}{badges}'
+        f'<span class="qa-title">{esc(name)}</span><div class="qa-meta">{esc(meta)}</div>'
+        f'<div class="qa-quote"><mark>{esc(c.quote)}</mark></div>{depts}<details class="qa-more">'
+        f'<summary>展开整条 · 在原文中查看</summary><div class="qa-clause">{clause}</div>'
+        f'<a href="{link}" target="_blank" rel="noopener">在原文中查看 ↗</a></details></div>'
     )
 
 
-def answer_html(pipeline, ans) -> str:
-    """The assistant message: direct answer, notices, then citation (or related) cards."""
-    parts = [f'<div class="qa-answer">{esc(ans.text)}</div>']
+def _few(names: tuple[str, ...], shown: int = 3) -> str:
+    """The first few departments (the whole list is in the clause behind 展开整条)."""
+    more = f" 等 {len(names)} 个单位" if len(names) > shown else ""
+    return "、".join(names[:shown]) + more
+
+
+def _last(path: str) -> str:
+    return path.split(" > ")[-1].strip()
+
+
+_QUOTED = re.compile(r"「([^「」]*)」")
+_SENTENCE = re.compile(r"^.*?(?:[。！？；：]|$)", re.S)
+
+
+def lead_line(ans) -> str:
+    """The direct answer line: ``Answer.headline``, else the answer's first sentence
+    without any quote in it (the quotes are shown once, in their cards)."""
+    if ans.headline:
+        return ans.headline
+    text = _QUOTED.sub("", ans.text).strip()
+    first = _SENTENCE.match(text)
+    line = (first.group(0) if first else text).strip().rstrip("：:")
+    return line if line else text[:80]
+
+
+def answer_body(ans, cites) -> str:
+    """The answer text with each quote shown in a card replaced by its card number."""
+    quotes = [c.quote for c in cites]
+
+    def ref(m: re.Match) -> str:
+        inner = m.group(1)
+        for i, q in enumerate(quotes, 1):
+            if inner and (inner in q or q in inner):
+                return f"〔引文{i}〕"
+        return m.group(0)
+
+    return _QUOTED.sub(ref, ans.text).strip()
+
+
+_NOISE = re.compile(r"〔引文\d+〕|（[^（）]{1,12}）|\d+[.、]|[\s，。；：,.;:、]")
+
+
+def _says_more(rest: str, lead: str) -> bool:
+    """Whether the text left after the headline says more than card numbers and regions."""
+    return bool(rest) and rest != lead and len(_NOISE.sub("", rest)) >= 4
+
+
+def answer_plain(ans) -> str:
+    """What 复制 copies: the answer, then each source as 《title》文号 条款 (plain text)."""
+    cites = ans.citations or ans.related
+    lines = [ans.text.strip()]
+    if ans.notice and ans.notice not in ans.text:
+        lines.append(ans.notice)
+    if cites:
+        lines.append("引文：" if ans.citations else "相关条款（供参考）：")
+    for i, c in enumerate(cites, 1):
+        source = f"《{c.title}》{c.doc_number} {_last(c.clause)}".strip()
+        lines.append(f"{i}. 「{c.quote}」——{source}")
+    return "\n".join(lines)
+
+
+def attr(text: str) -> str:
+    """``text`` as a quoted HTML attribute value the Markdown renderer leaves alone."""
+    return "".join(_MD_ENTITIES.get(ch, ch) for ch in text).replace("<br>", "&#10;")
+
+
+def answer_html(pipeline, ans, *, turn: int = -1) -> str:
+    """The assistant message: the direct answer line, the rest of the answer with quotes
+    replaced by card numbers, the notice once, each quote once in a card, a 复制 button."""
+    cites = ans.citations if ans.answered else ans.related
+    lead = lead_line(ans)
+    body = answer_body(ans, cites)
+    rest = body[len(lead) :].lstrip("：: \n") if body.startswith(lead) else body
+    parts = [f'<div class="qa-headline">{esc(lead)}</div>']
+    if _says_more(rest, lead):
+        parts.append(f'<div class="qa-answer">{esc(rest)}</div>')
     if ans.notice and ans.notice not in ans.text:
         parts.append(f'<div class="qa-notice">{esc(ans.notice)}</div>')
-    if ans.answered:
-        parts += [citation_card(pipeline, c) for c in ans.citations]
-    else:
-        if "没有找到" not in ans.text:
-            parts.append(
-                '<div class="qa-notice">文件中没有找到直接回答这个问题的条款。</div>'
+    if not ans.answered and "没有找到" not in ans.text:
+        parts.append(
+            '<div class="qa-notice">文件中没有找到直接回答这个问题的条款。</div>'
+        )
+    if not ans.answered and cites:
+        parts.append('<div class="qa-meta">相关条款（供参考）：</div>')
+    seen: set[str] = set()
+    for i, c in enumerate(cites, 1):
+        parts.append(
+            citation_card(
+                pipeline,
+                c,
+                related=not ans.answered,
+                number=i,
+                title=c.doc_id not in seen,
             )
-        if ans.related:
-            parts.append('<div class="qa-meta">相关条款（供参考）：</div>')
-            parts += [citation_card(pipeline, c, related=True) for c in ans.related]
+        )
+        seen.add(c.doc_id)
+    parts.append(
+        f'<button class="qa-copy" data-turn="{turn}" data-copy="{attr(answer_plain(ans))}">'
+        "复制回答</button>"
+    )
     # One line: a blank line would end the Markdown HTML block.
-    return "<div>" + "".join(parts) + "</div>"
+    return f'<div class="qa-reply" data-turn="{turn}">' + "".join(parts) + "</div>"
 
 
 def citation_dict(pipeline, c) -> dict:

@@ -518,3 +518,139 @@ def test_reduced_soak(real_pipeline):
     assert report["errors"] == 0 and report["bad_accepted"] == 0, report
     assert report["not_verbatim"] == 0 and report["citations"] > 0, report
     assert passed(report), report
+
+
+# -- the 问答 tab: answer card, copy, input, region, conversations, suggestions, ratings ----
+def test_answer_card_leads_with_one_line_and_shows_each_quote_once(fake):
+    from dataclasses import replace
+
+    ans = fake.ask("能贷多少？")
+    ans = replace(
+        ans, text="测试市文件规定：「个人最高可申请30万元，」如需进一步确认，请咨询。"
+    )
+    html = render.answer_html(fake, ans, turn=3)
+    assert html.index("qa-headline") < html.index("qa-card")
+    assert '<div class="qa-headline">测试市文件规定</div>' in html
+    visible = html.split("<details")[0]  # the whole clause is behind 展开整条
+    assert visible.count("个人最高可申请30万元，") == 1 and "〔引文1〕" in html
+    shown = html.split('class="qa-copy"')[0]  # the copy button holds the plain text
+    assert shown.count("测试市创业扶持办法") == 1 and 'data-turn="3"' in html
+    with_headline = render.answer_html(
+        fake, replace(ans, headline="最高30万元（测试市）")
+    )
+    assert '<div class="qa-headline">最高30万元（测试市）</div>' in with_headline
+
+
+def test_copy_gives_plain_text_with_sources(fake):
+    import html as html_lib
+    import re
+
+    ans = fake.ask("能贷多少？")
+    page = render.answer_html(fake, ans)
+    copied = html_lib.unescape(re.search(r'data-copy="([^"]*)"', page).group(1))
+    plain = render.answer_plain(ans)
+    assert (
+        copied == plain and "<" not in plain.replace(SCRIPT, "") and "&#" not in plain
+    )
+    assert plain.startswith(ans.text) and "\n1. 「个人最高可申请30万元，」" in plain
+    assert (
+        "《关于印发《测试市创业扶持办法》的通知》测人社〔2024〕1号 （一）创业担保贷款"
+        in plain
+    )
+
+
+@pytest.mark.parametrize(
+    ("question", "message"),
+    [("", "请输入"), ("   ", "请输入"), ("长" * 630, "问题太长")],
+)
+def test_bad_input_is_refused_before_sending(question, message):
+    from qa.app import conversations
+
+    assert message in conversations.input_error(question)
+    assert conversations.input_error("能贷多少？") == ""
+
+
+def test_a_region_named_in_the_question_wins_over_the_chosen_one(
+    lazy, fake, monkeypatch
+):
+    from qa.corpus.gazetteer import load_default
+
+    monkeypatch.setattr(fake.retriever, "gazetteer", load_default(), raising=False)
+    state = {"messages": [], "history": []}
+    list(app.chat_turn(lazy, "上海的创业贷款呢？", "番禺区", state))
+    assert fake.calls[-1][2] is None  # the question names 上海: 番禺区 is not passed
+    list(app.chat_turn(lazy, "能贷多少？", "番禺区", state))
+    assert fake.calls[-1][2] == "番禺区"
+
+
+def test_conversations_are_saved_titled_and_switched(lazy):
+    from qa.app import conversations as convs
+
+    store = convs.empty_store()
+    conv = convs.current(store)
+    *_, (_, state, _) = app.chat_turn(lazy, "能贷多少？", "测试市", conv, turn=0)
+    store = convs.put(store, convs.finish_turn(conv, state, "能贷多少？", "测试市"))
+    saved = convs.current(store)
+    assert saved["title"] == "能贷多少？" and saved["region"] == "测试市"
+    assert saved["next_turn"] == 1 and saved["turns"]["0"]["citations"][0]["quote"]
+    other = convs.new_conversation()
+    store2 = convs.put(store, other)
+    assert (
+        convs.current(store2)["id"] == other["id"] and len(convs.choices(store2)) == 2
+    )
+    assert convs.current(convs.switch(store2, saved["id"]))["title"] == "能贷多少？"
+    assert (
+        convs.chip_text("番禺区") == "按 番禺区 回答 ×"
+        and convs.chip_text("自动识别") == ""
+    )
+    assert convs.current("garbage")["messages"] == []  # a corrupt browser value
+
+
+def test_a_thumbs_down_with_a_reason_is_stored_with_the_answer(lazy, tmp_path):
+    from qa.app import conversations as convs
+    from qa.feedback import SqliteFeedback
+
+    conv = convs.current(convs.empty_store())
+    *_, (messages, state, _) = app.chat_turn(lazy, "能贷多少？", "", conv, turn=0)
+    store = convs.put(
+        convs.empty_store(), convs.finish_turn(conv, state, "能贷多少？", "")
+    )
+    db = SqliteFeedback(tmp_path / "fb.sqlite3")
+    value = messages[-1]["content"]
+    assert convs.rate(db, store, value, False) and convs.rate(
+        db, store, value, "地区不对"
+    )
+    assert not convs.rate(db, store, "<div>no turn</div>", False)
+    (item,) = db.all()
+    assert (item.question, item.liked, item.reason) == ("能贷多少？", False, "地区不对")
+    assert item.citations[0]["quote"] == "个人最高可申请30万元，" and item.answered
+
+
+def test_suggestions_follow_the_cited_clause(fake):
+    from qa.app import conversations as convs
+
+    ideas = convs.suggestions(fake, fake.ask("能贷多少？"))
+    assert ideas[0] == convs.DEPARTMENT_FOLLOW_UP  # the top citation names departments
+    assert "那“创业培训补贴”呢？" in ideas and 2 <= len(ideas) <= 3
+
+
+@pytest.mark.slow
+def test_starters_are_answered_and_follow_ups_are_offered(real_pipeline):
+    from qa.app import conversations as convs
+    from qa.app.tabs.qa import EXAMPLES
+
+    for question in EXAMPLES:
+        ans = real_pipeline.ask(question)
+        assert ans.answered, question
+        assert len(convs.suggestions(real_pipeline, ans)) >= 2, question
+    ans = real_pipeline.ask("番禺区大学生创业有什么补贴？")
+    assert "广州市的规定呢？" in convs.suggestions(real_pipeline, ans)
+
+
+def test_a_list_answer_is_its_lead_line_and_cards_only(fake):
+    from dataclasses import replace
+
+    text = "测试市文件规定，相关措施包括：\n1. 「个人最高可申请30万元，」（测试市）"
+    html = render.answer_html(fake, replace(fake.ask("能贷多少？"), text=text))
+    assert "qa-answer" not in html and "测试市文件规定，相关措施包括" in html
+    assert html.split("<details")[0].count("个人最高可申请30万元，") == 1
