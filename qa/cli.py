@@ -198,17 +198,14 @@ def format_answer(ans) -> str:
     lines = [ans.text]
     if getattr(ans, "headline", ""):
         lines.insert(0, ans.headline)
-    # The region note, unless the answer already opens with it (…没有收录本地文件；…).
-    if (
-        ans.notice
-        and ans.notice not in ans.text
-        and not (
-            ans.region
-            and ans.text.startswith(ans.region)
-            and "大模型" not in ans.notice
-        )
-    ):
-        lines.insert(0, f"〔{ans.notice}〕")
+    # Each notice once; a region note is left out when the answer opens with it.
+    opens_with_region = bool(ans.region) and ans.text.startswith(ans.region)
+    for part in reversed((ans.notice or "").split(" ")):
+        if not part or part in ans.text:
+            continue
+        if opens_with_region and part.startswith(ans.region):
+            continue
+        lines.insert(1 if getattr(ans, "headline", "") else 0, f"〔{part}〕")
     cites = ans.citations or ans.related
     if cites:
         lines.append("\n依据：" if ans.citations else "\n相关条款：")

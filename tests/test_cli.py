@@ -94,3 +94,21 @@ def test_ask_batch_end_to_end_bytes_history_and_summary(cli_env, tmp_path, capsy
     assert "第 2 行" in lines[1]["error"] and "UTF-8" in lines[1]["error"]
     assert lines[2]["answered"] and lines[2]["citations"][0]["region"] == "上海市"
     assert "共 3 行" in captured.err and "无效 1" in captured.err
+
+
+def test_terminal_shows_each_notice_once_and_skips_the_region_note_it_opens_with():
+    from qa.cli import format_answer
+    from qa.types import Answer
+
+    ans = Answer(
+        "q",
+        "四会市没有收录本地文件；肇庆市文件规定：「x」",
+        True,
+        region="四会市",
+        notice="四会市属肇庆市，适用肇庆市文件 所引全国文件的目标期限为2024年底，已届满。",
+        headline="答：肇庆市文件规定，x",
+    )
+    lines = format_answer(ans).splitlines()
+    assert lines[0] == "答：肇庆市文件规定，x"
+    assert lines[1] == "〔所引全国文件的目标期限为2024年底，已届满。〕"
+    assert not any("四会市属" in line for line in lines)
