@@ -50,6 +50,7 @@ class Retriever:
         self._row_regions = np.asarray(
             [c.region for c in index.rows], dtype=object
         )  # (n_rows,)
+        self._row_kinds = [c.kind for c in index.rows]  # (n_rows,)
 
     def tokens(self, text: str) -> list[str]:
         """BM25 tokens of ``text`` (jieba search mode with the policy dictionary)."""
@@ -120,6 +121,7 @@ class Retriever:
         fused = fusion.chain_tier_bonus(
             fused, self._row_regions, scope, bonus=s.own_bonus, k=s.rrf_k
         )
+        fused = fusion.kind_weights(fused, self._row_kinds, fusion.KIND_WEIGHTS)
         order = fusion.top_rows(fused, k)
         hits = [
             Hit(rows[r], fused[r], i + 1, scope.role(rows[r].region))

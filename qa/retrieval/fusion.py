@@ -44,6 +44,20 @@ def chain_tier_bonus(
     return out
 
 
+# Short generic chunks (a notice's 落款, a definition article) must not outrank the
+# substantive clauses: their fused score is scaled down.
+KIND_WEIGHTS = {"signature": 0.3, "definition": 0.7}
+
+
+def kind_weights(
+    fused: dict[int, float], row_kind: Sequence[str], weights: dict[str, float]
+) -> dict[int, float]:
+    """Fused scores with each row's kind weight applied (1.0 for unlisted kinds)."""
+    return {
+        row: score * weights.get(row_kind[row], 1.0) for row, score in fused.items()
+    }
+
+
 def top_rows(fused: dict[int, float], k: int) -> list[int]:
     """The ``k`` best rows (ties by row number)."""
     return sorted(fused, key=lambda r: (-fused[r], r))[:k]

@@ -156,3 +156,19 @@ def test_a_short_followup_after_a_long_question_is_judged_on_itself(real_pipelin
         answer = real_pipeline.ask("那上海呢？", history=history)
         assert answer.error != "bad_input", answer.text
         assert "太长" not in answer.text
+
+
+def test_short_generic_chunks_are_down_weighted():
+    from qa.retrieval.fusion import KIND_WEIGHTS, kind_weights
+
+    fused = {0: 1.0, 1: 0.9, 2: 0.8}
+    out = kind_weights(fused, ["signature", "clause", "definition"], KIND_WEIGHTS)
+    assert out[1] == 0.9 and out[0] < out[1] and out[2] < out[1]
+    assert max(out, key=out.get) == 1
+
+
+def test_a_signature_never_outranks_the_clauses_of_its_document(real_pipeline):
+    rows = real_pipeline.retriever.index.rows
+    signature = next(c for c in rows if c.kind == "signature")
+    res = real_pipeline.search(signature.text[:40], k=5)
+    assert res.hits[0].chunk.kind != "signature" or len(res.hits) == 1
