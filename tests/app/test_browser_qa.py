@@ -5,67 +5,18 @@ conversation on a phone and a laptop, clean copy, 👎 with a reason exported as
 from __future__ import annotations
 
 import json
-import os
-import socket
-from pathlib import Path
 
 import pytest
-
-os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists(),
-        reason=f"{CHROMIUM} missing: apt-get install -y chromium fonts-wqy-microhei",
-    ),
-]
+from test_browser import (  # noqa: F401  (pytest fixtures shared with the other browser tests)
+    ARTIFACTS,
+    browser_context_args,
+    browser_type_launch_args,
+    pytestmark,
+    server,
+)
 
 
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    args = [*browser_type_launch_args.get("args", []), *CHROMIUM_ARGS]
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": args}
-
-
-@pytest.fixture(scope="session")
-def browser_context_args(browser_context_args):
-    return {
-        **browser_context_args,
-        "locale": "zh-CN",
-        "viewport": {"width": 1366, "height": 768},
-    }
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server(real_pipeline):
-    from qa.app import create_app, launch
-
-    demo = create_app(real_pipeline)
-    yield launch(demo, port=_free_port(), block=False)
-    demo.close()
-
-
-def _open(page, server, width: int = 1366):
+def _open(page, server, width: int = 1366):  # noqa: F811
     page.set_viewport_size({"width": width, "height": 844 if width < 600 else 768})
     page.goto(server)
     page.wait_for_selector("#qa-question textarea", timeout=30_000)
@@ -101,7 +52,9 @@ def _shot(page, name: str) -> None:
 
 @pytest.mark.parametrize("width", [390, 1366])
 def test_three_turns_with_a_starter_a_suggestion_and_a_typed_question(
-    page, server, width
+    page,
+    server,  # noqa: F811
+    width,
 ):
     page = _open(page, server, width)
     page.locator("#qa-starters button", has_text="宝妈在肇庆").click()  # sends at once
@@ -128,7 +81,7 @@ def test_three_turns_with_a_starter_a_suggestion_and_a_typed_question(
     _shot(page, f"qa-conversation-{width}.png")
 
 
-def test_copy_gives_clean_text(page, server):
+def test_copy_gives_clean_text(page, server):  # noqa: F811
     page = _open(page, server)
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     _ask(page, "广州和上海的创业培训有什么不同？", 1)
@@ -142,7 +95,11 @@ def test_copy_gives_clean_text(page, server):
 
 
 def test_thumbs_down_with_a_reason_reaches_the_export(
-    page, server, real_pipeline, tmp_path, monkeypatch
+    page,
+    server,  # noqa: F811
+    real_pipeline,
+    tmp_path,
+    monkeypatch,
 ):
     from qa.cli import main
 
@@ -167,7 +124,7 @@ def test_thumbs_down_with_a_reason_reaches_the_export(
     assert {"id", "question", "type", "expected_regions", "evidence"} <= set(line)
 
 
-def test_new_conversation_clears_the_chip_and_reload_keeps_the_list(page, server):
+def test_new_conversation_clears_the_chip_and_reload_keeps_the_list(page, server):  # noqa: F811
     page = _open(page, server)
     _choose_region(page, "广州市")
     assert "按 广州市 回答" in page.locator("#qa-chip").inner_text()
@@ -192,7 +149,7 @@ def test_new_conversation_clears_the_chip_and_reload_keeps_the_list(page, server
     )
 
 
-def test_a_region_named_in_the_question_wins_over_the_chip(page, server):
+def test_a_region_named_in_the_question_wins_over_the_chip(page, server):  # noqa: F811
     page = _open(page, server)
     _choose_region(page, "广州市")
     _ask(page, "上海的创业培训有什么规定？", 1)
@@ -202,7 +159,7 @@ def test_a_region_named_in_the_question_wins_over_the_chip(page, server):
 @pytest.mark.parametrize(
     ("text", "message"), [("", "请输入"), ("长" * 630, "问题太长")]
 )
-def test_bad_input_stays_in_the_box(page, server, text, message):
+def test_bad_input_stays_in_the_box(page, server, text, message):  # noqa: F811
     page = _open(page, server)
     page.fill("#qa-question textarea", text)
     page.click("#qa-send")
