@@ -33,7 +33,7 @@ from qa.app.handlers import (
     search_table,
 )
 from qa.app.lazy import POLL_S, LazyPipeline, Service
-from qa.app.render import document_html, documents_rows, esc
+from qa.app.render import documents_rows, esc
 from qa.app.tabs import documents as documents_tab
 from qa.app.tabs import qa as qa_tab
 from qa.app.tabs import search as search_tab
@@ -50,7 +50,7 @@ __all__ = [
     "api_search",
     "chat_turn",
     "create_app",
-    "document_html",
+    "document_view",
     "documents_rows",
     "index_version",
     "launch",

@@ -21,9 +21,6 @@ CSS = static("app.css") + "\n" + static("theme.css")
 # Run once when the page loads: <html lang="zh-CN"> whatever the browser's language, and the
 # 查条款 keyboard (/ focuses the search, ↑/↓ rows, Enter opens, C copies the reply).
 PAGE_JS = static("lookup.js")
-# The chat does not autoscroll to the bottom of a long answer; this puts the newest
-# question at the top of the chat instead, so the direct answer is the first thing read.
-CHAT_SCROLL_JS = static("chat_scroll.js")
 SCROLL_JS = static("doc_scroll.js")
 
 

@@ -282,38 +282,3 @@ def documents_rows(pipeline) -> list[list[str]]:
         ]
         for d in pipeline.docs.values()
     ]
-
-
-def document_html(pipeline, doc_id: str, at: int | None = None) -> str:
-    """The whole document, verbatim, in clause sections with headings and a contents list."""
-    doc = pipeline.docs.get(doc_id)
-    if doc is None:
-        return '<div class="qa-notice">请选择一个文件。</div>'
-    toc, body, cursor, last_path = [], [], 0, None
-    for c in _doc_chunks(pipeline, doc_id):
-        if c.start < cursor:
-            continue
-        body.append(esc(doc.text[cursor : c.start]))
-        if c.clause_path != last_path:
-            label = " › ".join(c.clause_path)
-            toc.append(f'<li><a href="#c-{c.start}">{esc(label)}</a></li>')
-            body.append(f'<div class="doc-h">{esc(label)}</div>')
-            last_path = c.clause_path
-        target = " target" if at is not None and c.start <= at < c.end else ""
-        body.append(
-            f'<section id="c-{c.start}" class="clause{target}">{esc(doc.text[c.start : c.end])}</section>'
-        )
-        cursor = c.end
-    body.append(esc(doc.text[cursor:]))
-    notes = f'<div class="qa-meta">说明：{esc(doc.notes)}</div>' if doc.notes else ""
-    head = (
-        f'<h3>《{esc(doc.title)}》</h3><div class="qa-meta">{esc(doc.region)} · {esc(doc.level)}级 · '
-        f"{esc(doc.doc_number or '无文号')} · {esc(doc.date)} · {esc('、'.join(doc.issuers))}</div>{notes}"
-    )
-    return (
-        f'<div class="doc-view">{head}<details><summary>目录</summary><ul class="doc-toc">'
-        f"{''.join(toc)}</ul></details>{''.join(body)}</div>"
-    )
-
-
-# -- the pipeline, possibly still loading ------------------------------------------------

@@ -346,9 +346,9 @@ def test_search_table_and_documents(lazy, fake):
     assert rows == [] and "没有识别到文字内容" in notes
     (row,) = app.documents_rows(fake)
     assert row[4] == "2024-01-01＊" and row[3] == "测人社〔2024〕1号"
-    view = app.document_html(fake, "test-doc", at=TEXT.index("小微企业"))
+    view = app.document_view(fake, "test-doc", at=TEXT.index("小微企业"))
     assert view.count("<section") == 4 and view.count('class="clause target"') == 1
-    assert "（二）创业培训补贴" in view and "请选择" in app.document_html(fake, "nope")
+    assert "（二）创业培训补贴" in view and "请选择" in app.document_view(fake, "nope")
 
 
 def test_lazy_pipeline_reports_status_then_serves(fake):
