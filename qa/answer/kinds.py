@@ -11,17 +11,22 @@ from qa.answer.intent import Intent
 from qa.types import Citation, Scope
 
 
-def direct_text(citations: tuple[Citation, ...], scope: Scope, intent: Intent) -> str:
-    """The lead naming the issuing region (and any fallback), then the top quote(s)."""
-    top = citations[0]
-    lead = messages.lead(
+def _lead(scope: Scope, cite: Citation) -> str:
+    """ "<region>文件规定：" for the quote ``cite``, with the scope's fallback said first."""
+    return messages.lead(
         asked=scope.asked,
         own=scope.own,
         nearest=scope.allowed[0] if scope.allowed else "",
         note=scope.note,
-        region=top.region,
-        fallback=top.fallback,
+        region=cite.region,
+        fallback=cite.fallback,
     )
+
+
+def direct_text(citations: tuple[Citation, ...], scope: Scope, intent: Intent) -> str:
+    """The lead naming the issuing region (and any fallback), then the top quote(s)."""
+    top = citations[0]
+    lead = _lead(scope, top)
     if intent.is_list and len(citations) > 1:
         return messages.list_text(lead, [(c.quote, c.region) for c in citations])
     return f"{lead}「{top.quote}」"
@@ -29,14 +34,7 @@ def direct_text(citations: tuple[Citation, ...], scope: Scope, intent: Intent) -
 
 def department_text(note: Citation, scope: Scope) -> str:
     """Who is responsible for a measure: its region, its heading and the quoted note."""
-    lead = messages.lead(
-        asked=scope.asked,
-        own=scope.own,
-        nearest=scope.allowed[0] if scope.allowed else "",
-        note=scope.note,
-        region=note.region,
-        fallback=note.fallback,
-    )
+    lead = _lead(scope, note)
     measure = note.clause.split(" > ")[-1]
     return messages.department_line(lead, measure, note.quote)
 
