@@ -11,6 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from bench.soak import QUESTIONS as SOAK_QUESTIONS
+
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 
 from qa import app  # noqa: E402  (does not import gradio)
@@ -425,18 +427,8 @@ def test_client_long_question_then_keeps_serving(fake_server):
 
 
 # -- the real pipeline -------------------------------------------------------------------
-QUESTIONS = [
-    "我在浦东开奶茶店能贷多少款？利息谁出？",
-    "深圳创业担保贷款能贷多少？",
-    "宝妈在肇庆有什么就业支持？",
-    "广州和上海的创业培训有什么不同？",
-    "上海的创业培训补贴有哪些？",
-    "广州创业孵化基地有什么支持？",
-    "辽宁高校毕业生创业有什么政策？",
-    "全国的创业担保贷款政策是什么？",
-    "肇庆零工市场建设",
-    "返乡入乡创业有什么支持？",
-] * 2
+# The soak's well-formed questions, twice over.
+QUESTIONS = list(SOAK_QUESTIONS) * 2
 
 
 @pytest.mark.slow
