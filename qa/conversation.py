@@ -1,12 +1,12 @@
-"""Conversation history: one normaliser, follow-up detection, folding context in.
+"""Conversation history: follow-up detection, folding context in, the last answer's quotes.
 
-Shared by the CLI batch (``"history"`` per line), the web UI and the LangChain chain.
+Shared by the CLI batch (``"history"`` per line) and the web UI; the history arrives
+already checked and normalised by :func:`qa.retrieval.query.check_history`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from typing import Any
 
 from qa.answer.intent import DEPARTMENT_CUES
@@ -28,22 +28,6 @@ def message_text(message: dict[str, Any]) -> str:
             p.get("text", "") if isinstance(p, dict) else str(p) for p in content
         )
     return str(content or "")
-
-
-def plain_history(history: Iterable[Any] | None) -> list[dict[str, str]]:
-    """Chat history as [{"role", "content": str}], whatever shape (parts lists) it came in."""
-    out = []
-    for m in history or []:
-        content = m.get("content", "") if isinstance(m, dict) else ""
-        if isinstance(content, list):
-            content = "".join(p.get("text", "") for p in content if isinstance(p, dict))
-        if (
-            isinstance(m, dict)
-            and m.get("role") in ("user", "assistant")
-            and isinstance(content, str)
-        ):
-            out.append({"role": m["role"], "content": content})
-    return out
 
 
 def is_followup(question: str) -> bool:
